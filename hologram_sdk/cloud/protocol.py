@@ -1,0 +1,396 @@
+"""Pure encoding and parsing of the Hologram cloud socket protocol (no I/O).
+
+Used by the client (``HologramCloud``) and by the local cloud server, so both
+sides agree byte for byte. Facts: ``shared/reference/cloud-protocol.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from hologram_sdk.errors import (
+    CredentialsError,
+    InvalidPhoneNumberError,
+    MessageTooLongError,
+)
+
+TERMINATOR = b"\r\r"
+#: Terminators a server accepts (the public docs say "two newlines").
+TERMINATORS = (b"\r\r", b"\n\n", b"\r\n\r\n")
+SMS_MAX_CHARS = 160
+E164 = re.compile(r"^\+[0-9]{7,15}$")
+METADATA_PREFIX = "\x01"
+
+Topics = Union[str, Sequence[str], None]
+
+
+class ResultCode(enum.IntEnum):
+    """Result of a cloud send. Compares equal to its integer and prints as digits.
+
+    Non-negative codes come from the cloud; negative ones are produced by the SDK.
+    """
+
+    ERR_OK = 0
+    ERR_CONNCLOSED = 1
+    ERR_MSGINVALID = 2
+    ERR_AUTHINVALID = 3
+    ERR_PAYLOADINVALID = 4
+    ERR_PROTINVALID = 5
+    ERR_INTERNAL = 6
+    ERR_METADATA = 7
+    ERR_TOPICINVALID = 8
+    ERR_UNKNOWN = -1
+    #: Not sent yet: stored in the durable outbox, delivered when the link allows.
+    ERR_QUEUED = -2
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    @property
+    def description(self) -> str:
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    ResultCode.ERR_OK: "Message sent successfully",
+    ResultCode.ERR_CONNCLOSED: "Connection was closed so we couldn't read the whole message",
+    ResultCode.ERR_MSGINVALID: "Failed to parse the message",
+    ResultCode.ERR_AUTHINVALID: "Auth section of the message was invalid",
+    ResultCode.ERR_PAYLOADINVALID: "Payload type was invalid",
+    ResultCode.ERR_PROTINVALID: "Protocol type was invalid",
+    ResultCode.ERR_INTERNAL: "Internal error in Hologram Cloud",
+    ResultCode.ERR_METADATA: "Metadata was formatted incorrectly",
+    ResultCode.ERR_TOPICINVALID: "Topic was formatted incorrectly",
+    ResultCode.ERR_UNKNOWN: "Unknown error: empty or unparseable reply",
+    ResultCode.ERR_QUEUED: "Not sent yet: stored in the outbox for later delivery",
+}
+
+#: Refusals that retrying cannot fix (the outbox dead-letters these).
+PERMANENT_FAILURES = frozenset(
+    {
+        ResultCode.ERR_MSGINVALID,
+        ResultCode.ERR_AUTHINVALID,
+        ResultCode.ERR_PAYLOADINVALID,
+        ResultCode.ERR_PROTINVALID,
+        ResultCode.ERR_METADATA,
+        ResultCode.ERR_TOPICINVALID,
+    }
+)
+
+
+def to_result_code(value: int) -> ResultCode:
+    """Map an integer to its ``ResultCode``; unknown integers become ``ERR_UNKNOWN``."""
+    try:
+        return ResultCode(value)
+    except ValueError:
+        return ResultCode.ERR_UNKNOWN
+
+
+def result_was_success(code: int) -> bool:
+    """The reference counted ERR_OK and ERR_CONNCLOSED as delivered."""
+    return code in (ResultCode.ERR_OK, ResultCode.ERR_CONNCLOSED)
+
+
+# --- credentials -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Either the seed pair (``cloud_id``/``cloud_key``) or a ``devicekey``."""
+
+    cloud_id: Optional[str] = None
+    cloud_key: Optional[str] = None
+    devicekey: Optional[str] = None
+
+    def __repr__(self) -> str:  # never show key material
+        kind = "devicekey" if self.devicekey else "cloud_id/cloud_key"
+        return f"Credentials({kind}, masked)"
+
+    @property
+    def auth_prefix(self) -> str:
+        """What an SMS request carries between ``S`` and the number."""
+        if self.devicekey:
+            return self.devicekey
+        return f"{self.cloud_id}{self.cloud_key}"
+
+    @property
+    def device(self) -> str:
+        """A non-secret name for the device (for logs and the local cloud)."""
+        return self.cloud_id if self.cloud_id else "devicekey"
+
+
+def parse_credentials(raw: object) -> Credentials:
+    """Validate a credentials mapping from the reference API.
+
+    :raises CredentialsError: when neither format is complete and well formed
+    """
+    if isinstance(raw, Credentials):
+        return raw
+    if not isinstance(raw, dict):
+        raise CredentialsError(
+            "credentials must be a dict with 'cloud_id' and 'cloud_key' (4 characters each) "
+            "or 'devicekey' (8 characters)"
+        )
+    devicekey = raw.get("devicekey")
+    if devicekey:
+        if not isinstance(devicekey, str) or len(devicekey) != 8:
+            raise CredentialsError("'devicekey' must be a string of 8 characters")
+        return Credentials(devicekey=devicekey)
+    cloud_id, cloud_key = raw.get("cloud_id"), raw.get("cloud_key")
+    if not cloud_id or not cloud_key:
+        raise CredentialsError(
+            "missing credentials: give 'cloud_id' and 'cloud_key' (4 characters each) "
+            "or 'devicekey' (8 characters)"
+        )
+    for name, value in (("cloud_id", cloud_id), ("cloud_key", cloud_key)):
+        if not isinstance(value, str) or len(value) != 4:
+            raise CredentialsError(f"'{name}' must be a string of 4 characters")
+    return Credentials(cloud_id=cloud_id, cloud_key=cloud_key)
+
+
+# --- encoding --------------------------------------------------------------
+
+
+def normalize_topics(topics: Topics) -> Optional[list[str]]:
+    """A topic string or a list of them, as a list; ``None`` or empty as ``None``."""
+    if topics is None:
+        return None
+    if isinstance(topics, str):
+        return [topics] if topics else None
+    result = [str(t) for t in topics]
+    return result or None
+
+
+def _as_text(message: Union[str, bytes]) -> str:
+    if isinstance(message, bytes):
+        return message.decode("utf-8", errors="surrogateescape")
+    return str(message)
+
+
+def encode_message(
+    credentials: Credentials,
+    message: Union[str, bytes],
+    topics: Topics = None,
+    metadata: Optional[str] = None,
+) -> bytes:
+    """Encode a cloud message request, terminator included.
+
+    Seed credentials use ``s``/``c``; a device key uses ``k`` and optional ``m``.
+    Each call builds a fresh object: nothing carries over between messages.
+    """
+    body: dict[str, object] = {}
+    if credentials.devicekey:
+        body["k"] = credentials.devicekey
+        if metadata is not None:
+            body["m"] = metadata
+    else:
+        body["s"] = credentials.cloud_id
+        body["c"] = credentials.cloud_key
+    topic_list = normalize_topics(topics)
+    if topic_list is not None:
+        body["t"] = topic_list
+    body["d"] = _as_text(message)
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
+    return text.encode("ascii") + TERMINATOR
+
+
+def validate_sms(destination_number: object, message: object) -> tuple[str, str]:
+    """Check an SMS before anything is sent.
+
+    :raises InvalidPhoneNumberError: the number is not E.164 with '+'
+    :raises MessageTooLongError: the text is over 160 characters
+    """
+    if not isinstance(destination_number, str) or not E164.match(destination_number):
+        raise InvalidPhoneNumberError(
+            f"destination {destination_number!r} is not E.164: '+' then 7 to 15 digits, "
+            "e.g. +15551234567"
+        )
+    text = _as_text(message) if isinstance(message, (str, bytes)) else str(message)
+    if "\r" in text or "\n" in text:
+        raise MessageTooLongError("an SMS text may not contain CR or LF")
+    if len(text) > SMS_MAX_CHARS:
+        raise MessageTooLongError(
+            f"SMS is {len(text)} characters; at most {SMS_MAX_CHARS} are allowed"
+        )
+    return destination_number, text
+
+
+def encode_sms(credentials: Credentials, destination_number: str, message: str) -> bytes:
+    """Encode an SMS request: ``S`` + auth + number + space + text + terminator."""
+    number, text = validate_sms(destination_number, message)
+    return f"S{credentials.auth_prefix}{number} {text}".encode() + TERMINATOR
+
+
+def metadata_for(modem: str, sdk_version: str) -> str:
+    """The ``m`` field: byte 0x01 then ``<modem>-<sdk version>``."""
+    return f"{METADATA_PREFIX}{modem}-{sdk_version}"
+
+
+# --- replies ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A parsed server reply: ``complete`` once no more bytes are needed."""
+
+    complete: bool
+    code: ResultCode = ResultCode.ERR_UNKNOWN
+    raw: bytes = b""
+
+
+_DIGITS = re.compile(rb"^\s*(-?[0-9]+)")
+
+
+def parse_reply(data: bytes, closed: bool = False) -> Reply:
+    """Parse what the server has written so far.
+
+    A JSON reply (``[0,0]``) is complete at its closing ``]``, so a client
+    need not wait for the server to close. A digit reply (SMS) is complete
+    when the server closes, or when a terminator follows the digits.
+    ``closed`` says the server has closed: whatever is there is final.
+    """
+    stripped = data.strip()
+    if stripped.startswith(b"["):
+        end = stripped.find(b"]")
+        if end < 0:
+            return Reply(complete=closed, raw=data)
+        try:
+            parsed = json.loads(stripped[: end + 1])
+        except ValueError:
+            return Reply(complete=True, raw=data)
+        if isinstance(parsed, list) and parsed and isinstance(parsed[0], int):
+            return Reply(complete=True, code=to_result_code(parsed[0]), raw=data)
+        return Reply(complete=True, raw=data)
+    match = _DIGITS.match(data)
+    if match and (closed or any(t in data for t in TERMINATORS) or b"\n" in data):
+        first = match.group(1)
+        # An SMS reply's first digit is the code ("0", or "0" + detail digits).
+        value = int(first) if first.startswith(b"-") else int(first[:1])
+        return Reply(complete=True, code=to_result_code(value), raw=data)
+    if closed:
+        return Reply(complete=True, raw=data)
+    return Reply(complete=False, raw=data)
+
+
+# --- server side (used by the local cloud) ---------------------------------
+
+
+@dataclass
+class Request:
+    """A decoded request, as a server sees it."""
+
+    kind: str  # "message" or "sms"
+    credentials: Credentials
+    data: str = ""
+    topics: list[str] = field(default_factory=list)
+    destination: str = ""
+    metadata: Optional[str] = None
+
+
+class RequestError(ValueError):
+    """A request the server must refuse; ``code`` is the reply code."""
+
+    def __init__(self, code: ResultCode, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"{int(code)}: {reason}")
+
+
+def strip_terminator(data: bytes) -> Optional[bytes]:
+    """The request without its terminator, or ``None`` while incomplete."""
+    for term in TERMINATORS:
+        if data.endswith(term):
+            return data[: -len(term)]
+    return None
+
+
+_SHORT = {"s": "cloud_id", "c": "cloud_key", "k": "devicekey", "d": "data", "t": "topics"}
+_LONG = {"devicekey": "devicekey", "data": "data", "tags": "topics"}
+
+
+def decode_request(body: bytes) -> Request:
+    """Decode one request (terminator already removed).
+
+    :raises RequestError: carrying the code the server must answer with
+    """
+    if body[:1] == b"S":
+        return _decode_sms(body)
+    if body[:1] != b"{":
+        raise RequestError(ResultCode.ERR_PROTINVALID, "neither a JSON message nor an SMS")
+    try:
+        obj = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RequestError(ResultCode.ERR_MSGINVALID, f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise RequestError(ResultCode.ERR_MSGINVALID, "JSON request is not an object")
+    short = [k for k in obj if k in _SHORT or k == "m"]
+    long_ = [k for k in obj if k in _LONG]
+    if short and long_:
+        raise RequestError(ResultCode.ERR_MSGINVALID, "long and short field names mixed")
+    names = _LONG if long_ else _SHORT
+    fields = {names[k]: v for k, v in obj.items() if k in names}
+    creds = _credentials_from(fields)
+    if "data" not in fields:
+        raise RequestError(ResultCode.ERR_MSGINVALID, "no data field")
+    data = fields["data"]
+    if not isinstance(data, str):
+        raise RequestError(ResultCode.ERR_PAYLOADINVALID, "data must be a string")
+    topics = fields.get("topics")
+    if topics is None:
+        topic_list: list[str] = []
+    elif isinstance(topics, str):
+        topic_list = [topics]
+    elif isinstance(topics, list) and all(isinstance(t, str) for t in topics):
+        topic_list = list(topics)
+    else:
+        raise RequestError(ResultCode.ERR_TOPICINVALID, "topics must be a string or strings")
+    if any(not t or len(t) > 256 for t in topic_list):
+        raise RequestError(ResultCode.ERR_TOPICINVALID, "empty or over-long topic")
+    metadata = obj.get("m")
+    if metadata is not None and (not isinstance(metadata, str) or not metadata.startswith("\x01")):
+        raise RequestError(ResultCode.ERR_METADATA, "metadata must start with byte 0x01")
+    return Request("message", creds, data=data, topics=topic_list, metadata=metadata)
+
+
+def _credentials_from(fields: dict[str, object]) -> Credentials:
+    if "devicekey" in fields:
+        key = fields["devicekey"]
+        if not isinstance(key, str) or len(key) != 8:
+            raise RequestError(ResultCode.ERR_AUTHINVALID, "device key must be 8 characters")
+        return Credentials(devicekey=key)
+    cid, ckey = fields.get("cloud_id"), fields.get("cloud_key")
+    if not (isinstance(cid, str) and isinstance(ckey, str) and len(cid) == 4 and len(ckey) == 4):
+        raise RequestError(ResultCode.ERR_AUTHINVALID, "no valid credentials")
+    return Credentials(cloud_id=cid, cloud_key=ckey)
+
+
+_SMS = re.compile(r"^S(?P<auth>[^+]{8})(?P<number>\+[0-9]{7,15}) (?P<text>.*)$", re.DOTALL)
+
+
+def _decode_sms(body: bytes) -> Request:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestError(ResultCode.ERR_MSGINVALID, "SMS is not UTF-8") from None
+    match = _SMS.match(text)
+    if not match:
+        raise RequestError(ResultCode.ERR_MSGINVALID, "SMS is not S<auth><+number> <text>")
+    if len(match["text"]) > SMS_MAX_CHARS:
+        raise RequestError(ResultCode.ERR_PAYLOADINVALID, "SMS text over 160 characters")
+    auth = match["auth"]
+    # 8 characters: either a device key or cloud_id + cloud_key; the server's
+    # device table decides which (see LocalCloud).
+    creds = Credentials(cloud_id=auth[:4], cloud_key=auth[4:])
+    return Request("sms", creds, data=match["text"], destination=match["number"])
+
+
+def encode_reply(kind: str, code: int) -> bytes:
+    """What a server writes back: ``[code,0]`` to a message, digits to an SMS."""
+    if kind == "sms":
+        return str(int(code)).encode()
+    return f"[{int(code)},0]".encode()

@@ -1,0 +1,70 @@
+"""Shared fixtures: every test is checked for leaked threads, fds and children."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+
+def _open_fds() -> dict[int, str]:
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fds[int(name)] = os.readlink(f"/proc/self/fd/{name}")
+        except OSError:  # the fd used by listdir itself is gone already
+            pass
+    return fds
+
+
+def _children() -> set[int]:
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return {int(p) for p in f.read().split()}
+    except OSError:
+        return set()
+
+
+def _live_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(request):
+    """Fail a test that leaves a thread, socket, fd, pty or child process behind."""
+    threads, fds, children = _live_threads(), _open_fds(), _children()
+    yield
+    if request.node.get_closest_marker("allow_leaks"):
+        return
+    deadline = time.monotonic() + 3.0
+    while True:
+        new_threads = _live_threads() - threads
+        new_fds = {fd: target for fd, target in _open_fds().items()
+                   if fd not in fds or fds[fd] != target}
+        # a pytest-internal or hypothesis file may legitimately appear; sockets,
+        # ptys, pipes and sqlite files may not.
+        new_fds = {fd: t for fd, t in new_fds.items()
+                   if t.startswith(("socket:", "pipe:", "/dev/pts", "/dev/ptmx", "anon_inode:"))
+                   or t.endswith((".db", ".db-wal", ".db-shm", ".sqlite"))}
+        new_children = _children() - children
+        if not (new_threads or new_fds or new_children) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    problems = []
+    if new_threads:
+        problems.append(f"threads: {sorted(t.name for t in new_threads)}")
+    if new_fds:
+        problems.append(f"file descriptors: {new_fds}")
+    if new_children:
+        problems.append(f"child processes: {sorted(new_children)}")
+    if problems:
+        pytest.fail("leaked " + "; ".join(problems), pytrace=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_leaks: skip the leak check for this test")
+    config.addinivalue_line("markers", "fuzz: long-running property tests (make fuzz)")
+    config.addinivalue_line("markers", "root: needs root and the ppp package (runs in CI)")
