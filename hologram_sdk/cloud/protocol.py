@@ -324,7 +324,7 @@ def decode_request(body: bytes) -> Request:
         raise RequestError(ResultCode.ERR_PROTINVALID, "neither a JSON message nor an SMS")
     try:
         obj = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting recurses
         raise RequestError(ResultCode.ERR_MSGINVALID, f"not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise RequestError(ResultCode.ERR_MSGINVALID, "JSON request is not an object")

@@ -1,0 +1,5 @@
+"""Compatibility path ``Hologram.Event``."""
+
+from hologram_sdk.events import Event
+
+__all__ = ["Event"]

@@ -1,0 +1,471 @@
+"""Benchmarks side by side with the public SDK (``hologram-python==0.10.3``), as one table.
+
+Usage: ``python bench/run.py [--json] [--quick] [--scenario NAME ...]``
+(``make bench`` runs it with ``.venv/bin/python``).
+
+Every measurement runs in a fresh subprocess: ours with this project's
+``.venv`` interpreter, the public SDK with ``.bench-venv`` (created here on
+first use, ignored by git). For each scenario the implementations take turns
+(ours, theirs, then theirs, ours, ...) after one discarded warm-up run each,
+and the table shows median, min and max over the repetitions. The peers
+(reply servers, inbound senders) run in this driver process; everything is on
+127.0.0.1; every run is capped in time, and a capped run is reported as partial.
+
+Ratio column: how many times better ours is than theirs (ours/theirs for
+rates, theirs/ours for times, CPU and memory), so > 1 always means ours wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import select
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import loopback  # noqa: E402
+
+PUBLIC_SDK = "hologram-python==0.10.3"
+BENCH_VENV = os.path.join(ROOT, ".bench-venv")
+WORKER = os.path.join(HERE, "worker.py")
+OURS, THEIRS, BARE = "ours", "theirs", "bare"
+LABEL = {OURS: "ours", THEIRS: "public 0.10.3", BARE: "bare socket"}
+
+
+# --- interpreters --------------------------------------------------------------
+
+
+def ours_python() -> str:
+    venv = os.path.join(ROOT, ".venv", "bin", "python")
+    return venv if os.path.exists(venv) else sys.executable
+
+
+def theirs_python(log: Callable[[str], None]) -> Optional[str]:
+    """The public SDK's interpreter, installing it into ``.bench-venv`` if needed."""
+    python = os.path.join(BENCH_VENV, "bin", "python")
+    check = [python, "-I", "-c", "import Hologram.CustomCloud"]
+    if os.path.exists(python) and _quiet(check) == 0:
+        return python
+    log(f"installing {PUBLIC_SDK} into {BENCH_VENV} ...")
+    base = os.environ.get("BENCH_BASE_PYTHON", "python3")
+    steps = [[base, "-m", "venv", BENCH_VENV],
+             [python, "-m", "pip", "install", "-q", PUBLIC_SDK]]
+    for step in steps:
+        if subprocess.run(step, capture_output=True, timeout=600).returncode != 0:
+            log(f"could not install the public SDK ({' '.join(step)} failed)")
+            return None
+    return python if _quiet(check) == 0 else None
+
+
+def _quiet(cmd: list[str]) -> int:
+    """Exit status of ``cmd`` run away from this tree (so our ``Hologram`` is not found)."""
+    return subprocess.run(cmd, capture_output=True, cwd=HERE, timeout=120).returncode
+
+
+def public_sdk_findings(python: Optional[str]) -> list[str]:
+    """What the public SDK does on import (its HologramCloud needs Python 3.9 bytecode)."""
+    if python is None:
+        return ["public SDK not installed: its columns are empty"]
+    notes = []
+    for module in ("Hologram.CustomCloud", "Hologram.HologramCloud"):
+        proc = subprocess.run([python, "-I", "-c", f"import {module}"], capture_output=True,
+                              text=True, timeout=60, cwd=HERE)
+        if proc.returncode == 0:
+            notes.append(f"public `import {module}`: ok")
+        else:
+            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            notes.append(f"public `import {module}` fails on Python "
+                         f"{platform.python_version()}: {last}")
+    return notes
+
+
+# --- running one measurement -------------------------------------------------
+
+
+def _env(impl: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if impl != THEIRS:  # our tree first, whatever the editable install maps
+        env["PYTHONPATH"] = ROOT
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _last_json(text: str) -> dict[str, Any]:
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            result: dict[str, Any] = json.loads(line)
+            return result
+    return {"error": "no result from worker: " + text.strip()[-300:]}
+
+
+def run_worker(python: str, scenario: str, impl: str, params: dict[str, Any],
+               cap_s: float) -> dict[str, Any]:
+    cmd = [python, WORKER, scenario, impl, json.dumps(params)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_s,
+                              env=_env(impl), cwd=HERE)
+    except subprocess.TimeoutExpired:
+        return {"error": f"capped: no result within {cap_s:.0f} s", "capped": True}
+    result = _last_json(proc.stdout)
+    if "error" in result and proc.stderr.strip():
+        result["stderr"] = proc.stderr.strip()[-500:]
+    return result
+
+
+def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    return proc.stdout.readline() if ready else ""
+
+
+def run_inbound(python: str, impl: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Start a listener in the worker, drive it from here with concurrent senders."""
+    port = loopback.free_port()
+    cmd = [python, WORKER, "inbound", impl, json.dumps({"port": port})]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env(impl), cwd=HERE)
+    try:
+        line = _readline(proc, 20.0)
+        if line.strip() != "READY":
+            out, err = proc.communicate(timeout=10)
+            result = _last_json(line + out)
+            if "error" in result:
+                result["stderr"] = err.strip()[-500:]
+            return result
+        sent = loopback.run_senders(port, params["senders"], params["per_sender"],
+                                    params["size"], params["deadline_s"])
+        assert proc.stdin is not None
+        proc.stdin.write(f"DONE {len(sent['sent_ids'])} {params['grace_s']}\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=params["grace_s"] + 30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return {"error": "capped: the listener process did not finish", "capped": True}
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    result = _last_json(out)
+    if "error" in result:
+        result["stderr"] = err.strip()[-500:]
+        return result
+    received = [loopback.message_id(m) for m in result.pop("messages")]
+    intact = {m for m in received if m is not None}
+    sent_ids = set(sent["sent_ids"])
+    delivered = len(sent_ids & intact)
+    span = (result["last"] or sent["t_end"]) - sent["t_start"]
+    result.update(
+        sent=len(sent_ids), send_failed=sent["failed"], delivered=delivered,
+        lost=len(sent_ids - intact) + sent["failed"],
+        garbled=sum(1 for m in received if m is None), duplicates=len(received) - len(intact)
+        - sum(1 for m in received if m is None),
+        rate=delivered / span if span > 0 else 0.0,
+        partial=bool(sent["partial"]),
+    )
+    return result
+
+
+# --- scenarios -----------------------------------------------------------------
+
+
+@dataclass
+class Metric:
+    key: str  # key in a worker result
+    label: str
+    unit: str
+    higher_is_better: bool
+    goal: str = ""
+    #: ours median -> pass? (None: no goal or a ratio goal)
+    check: Optional[Callable[[float], bool]] = None
+    #: ratio (ours vs the other column) -> pass?
+    ratio_check: Optional[Callable[[float], bool]] = None
+    digits: int = 1
+    #: whether "times better" makes sense (not for a count that is 0 when all is well)
+    has_ratio: bool = True
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    metrics: list[Metric]
+    run: Callable[[str, str, int], dict[str, Any]]  # (impl, python, iteration) -> result
+    impls: tuple[str, ...] = (OURS, THEIRS)
+    reps: int = 5
+    #: the other column per metric row: rows are (metric, other impl)
+    rows: list[tuple[Metric, str]] = field(default_factory=list)
+
+
+def _scenarios(quick: bool) -> dict[str, Scenario]:
+    q = quick
+
+    def idle(impl: str, python: str, it: int) -> dict[str, Any]:
+        seconds = 1.0 if it < 0 else 3.0
+        return run_worker(python, "idle", impl, {"port": loopback.free_port(),
+                                                 "seconds": seconds}, cap_s=seconds + 20)
+
+    def inbound(impl: str, python: str, it: int) -> dict[str, Any]:
+        per = 100 if it < 0 else (300 if q else 1000)
+        return run_inbound(python, impl, {
+            "senders": 8, "per_sender": per, "size": 64,
+            "deadline_s": 8.0 if q else 20.0, "grace_s": 6.0})
+
+    def sequential(impl: str, python: str, it: int) -> dict[str, Any]:
+        count = 200 if it < 0 else (500 if q else 2000)
+        with loopback.ReplyServer() as server:
+            return run_worker(python, "sequential", impl, {
+                "port": server.port, "count": count, "batches": 10, "warmup": 20,
+                "max_seconds": 20.0,
+                "message": '{"k":"bench123","d":"hello"}\r\r'}, cap_s=60)
+
+    def keep_open(impl: str, python: str, it: int) -> dict[str, Any]:
+        with loopback.ReplyServer(keep_open=True) as keep, loopback.ReplyServer() as close:
+            return run_worker(python, "keep_open", impl, {
+                "port": keep.port, "close_port": close.port, "timeout": 5,
+                "cls": "HologramCloud",
+                "message": '{"k":"bench123","d":"hello"}\r\r'}, cap_s=30)
+
+    def import_cost(impl: str, python: str, it: int) -> dict[str, Any]:
+        return run_worker(python, "import", impl, {}, cap_s=30)
+
+    def outbox(impl: str, python: str, it: int) -> dict[str, Any]:
+        n = 1000 if it < 0 else (2000 if q else 10000)
+        return run_worker(python, "outbox", impl, {"messages": n}, cap_s=120)
+
+    def modem(impl: str, python: str, it: int) -> dict[str, Any]:
+        n = 100 if it < 0 else (300 if q else 2000)
+        return run_worker(python, "modem", impl, {"round_trips": n}, cap_s=60)
+
+    rate = Metric("rate", "throughput", "msg/s", True, digits=0)
+    seq_rate = Metric("rate", "throughput", "msg/s", True, "≥0.95× public",
+                      ratio_check=lambda r: r >= 0.95, digits=0)
+    seq_bare = Metric("rate", "throughput vs bare socket", "msg/s", True, "≥0.9× bare",
+                      ratio_check=lambda r: r >= 0.9, digits=0)
+    scenarios = [
+        Scenario("idle", "idle listener", [
+            Metric("cpu_percent", "CPU, 3 s idle", "% core", False, "≤0.5",
+                   check=lambda v: v <= 0.5, digits=2)], idle, reps=2 if q else 3),
+        Scenario("inbound", f"inbound load 8×{300 if q else 1000}", [
+            Metric("rate", "delivered", "msg/s", True, "≥5000",
+                   check=lambda v: v >= 5000, digits=0),
+            Metric("lost", "lost", "msgs", False, "0", check=lambda v: v == 0, digits=0,
+                   has_ratio=False)],
+            inbound, reps=2 if q else 3),
+        Scenario("sequential", "sequential send", [seq_rate], sequential,
+                 impls=(OURS, THEIRS, BARE), reps=3 if q else 5,
+                 rows=[(seq_rate, THEIRS), (seq_bare, BARE)]),
+        Scenario("keep_open", "keep-open server", [
+            Metric("ms", "one send", "ms", False, "≤20", check=lambda v: v <= 20)],
+            keep_open, reps=1 if q else 3),
+        Scenario("import", "import + construct", [
+            Metric("ms", "time", "ms", False, "≤60", check=lambda v: v <= 60),
+            Metric("peak_rss_mb", "peak RSS", "MB", False, "≤20", check=lambda v: v <= 20)],
+            import_cost, reps=5 if q else 15),
+        Scenario("outbox", f"outbox {2000 if q else 10000:,} msgs", [
+            Metric("enqueue_rate", "enqueue (committed)", "msg/s", True, "≥2000",
+                   check=lambda v: v >= 2000, digits=0),
+            Metric("replay_rate", "replay to local cloud", "msg/s", True, "≥3000",
+                   check=lambda v: v >= 3000, digits=0)],
+            outbox, impls=(OURS,), reps=1 if q else 3),
+        Scenario("modem", "modem AT on a pty", [
+            Metric("rate", "AT round trips", "cmd/s", True, digits=0),
+            Metric("csq_rate", "AT+CSQ round trips", "cmd/s", True, digits=0)],
+            modem, impls=(OURS,), reps=2 if q else 3),
+    ]
+    del rate
+    for s in scenarios:
+        if not s.rows:
+            other = THEIRS if THEIRS in s.impls else ""
+            s.rows = [(m, other) for m in s.metrics]
+    return {s.name: s for s in scenarios}
+
+
+# --- running and reporting -----------------------------------------------------
+
+
+def run_scenario(s: Scenario, pythons: dict[str, Optional[str]],
+                 log: Callable[[str], None]) -> dict[str, list[dict[str, Any]]]:
+    impls = [i for i in s.impls if pythons.get(i)]
+    samples: dict[str, list[dict[str, Any]]] = {i: [] for i in impls}
+    started = time.monotonic()
+    order = list(impls)
+    for it in range(-1, s.reps):  # -1: the warm-up, discarded
+        for impl in order:
+            python = pythons[impl]
+            assert python is not None
+            result = s.run(impl, python, it)
+            if result.get("not_built"):
+                log(f"  {s.name}: {impl} not built ({result.get('why', '')})")
+                samples[impl] = [result]
+                impls = [i for i in impls if i != impl]
+                continue
+            if it >= 0:
+                samples[impl].append(result)
+            log(f"  {s.name} {'warm-up' if it < 0 else f'rep {it + 1}'} {impl}: "
+                + _brief(result, s.metrics))
+        order = [i for i in reversed(order) if i in impls]  # alternate who goes first
+    log(f"  {s.name}: {time.monotonic() - started:.1f} s")
+    return samples
+
+
+def _brief(result: dict[str, Any], metrics: list[Metric]) -> str:
+    if "error" in result:
+        return "ERROR " + result["error"]
+    parts = [f"{m.key}={result.get(m.key)!r:.10}" for m in metrics]
+    if result.get("partial"):
+        parts.append("partial")
+    return " ".join(parts)
+
+
+def _values(runs: list[dict[str, Any]], key: str) -> list[float]:
+    return [float(r[key]) for r in runs if isinstance(r.get(key), (int, float))]
+
+
+def summarize(s: Scenario, samples: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    for metric, other in s.rows:
+        row: dict[str, Any] = {"scenario": s.title, "name": s.name, "metric": metric.label,
+                               "unit": metric.unit, "goal": metric.goal,
+                               "other": LABEL.get(other, "")}
+        for side, impl in (("ours", OURS), ("theirs", other)):
+            runs = samples.get(impl, [])
+            values = _values(runs, metric.key)
+            row[side] = {
+                "median": statistics.median(values) if values else None,
+                "min": min(values) if values else None,
+                "max": max(values) if values else None,
+                "samples": values,
+                "not_built": bool(runs and runs[0].get("not_built")),
+                "partial": any(r.get("partial") or r.get("capped") for r in runs),
+                "errors": [r["error"] for r in runs if "error" in r],
+            }
+        ours, theirs = row["ours"]["median"], row["theirs"]["median"]
+        ratio = None
+        if ours is not None and theirs is not None and metric.has_ratio:
+            num, den = (ours, theirs) if metric.higher_is_better else (theirs, ours)
+            ratio = num / den if den else (None if num == 0 else float("inf"))
+        row["ratio"] = ratio
+        verdict = ""
+        if row["ours"]["not_built"]:
+            verdict = "not built"
+        elif ours is None:
+            verdict = "error" if row["ours"]["errors"] else ""
+        elif metric.check is not None:
+            verdict = "pass" if metric.check(ours) else "FAIL"
+        elif metric.ratio_check is not None:
+            verdict = ("pass" if metric.ratio_check(ratio) else "FAIL") if ratio else "n/a"
+        row["result"] = verdict
+        row["digits"] = metric.digits
+        rows.append(row)
+    return rows
+
+
+def _fmt(value: Optional[float], digits: int) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def _cell(side: dict[str, Any], digits: int) -> list[str]:
+    if side["not_built"]:
+        return ["not built", "", ""]
+    if side["median"] is None:
+        return ["error" if side["errors"] else "—", "", ""]
+    mark = "*" if side["partial"] else ""
+    return [_fmt(side["median"], digits) + mark, _fmt(side["min"], digits),
+            _fmt(side["max"], digits)]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = ["scenario", "metric", "unit", "ours med", "min", "max", "theirs", "theirs med",
+            "min", "max", "ratio", "goal", "result"]
+    body = []
+    for r in rows:
+        d = r["digits"]
+        theirs = _cell(r["theirs"], d) if r["other"] else ["n/a", "", ""]
+        ratio = "—" if r["ratio"] is None else (
+            "∞" if r["ratio"] == float("inf") else f"{r['ratio']:.2f}×")
+        body.append([r["scenario"], r["metric"], r["unit"], *_cell(r["ours"], d),
+                     r["other"] or "—", *theirs, ratio, r["goal"] or "report", r["result"]])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for b in body:
+        lines.append("| " + " | ".join(str(x).ljust(w) for x, w in zip(b, widths)) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, str]:
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            mem_kib = int(f.readline().split()[1])
+    except OSError:
+        mem_kib = 0
+    return {"nproc": str(os.cpu_count()), "cpu": model,
+            "ram": f"{mem_kib / 1024 / 1024:.1f} GiB", "python": platform.python_version(),
+            "kernel": platform.release()}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller loads")
+    parser.add_argument("--scenario", action="append", metavar="NAME",
+                        help="run only this scenario (repeatable)")
+    args = parser.parse_args(argv)
+    scenarios = _scenarios(args.quick)
+    names = args.scenario or list(scenarios)
+    unknown = [n for n in names if n not in scenarios]
+    if unknown:
+        parser.error(f"unknown scenario {unknown}; valid: {', '.join(scenarios)}")
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    theirs = theirs_python(log)
+    pythons = {OURS: ours_python(), THEIRS: theirs, BARE: ours_python()}
+    findings = public_sdk_findings(theirs)
+    for note in findings:
+        log(note)
+    started = time.monotonic()
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        log(f"scenario {name} ...")
+        rows += summarize(scenarios[name], run_scenario(scenarios[name], pythons, log))
+    elapsed = time.monotonic() - started
+    if args.json:
+        print(json.dumps({"machine": machine(), "quick": args.quick, "findings": findings,
+                          "seconds": elapsed, "rows": rows}, indent=2))
+    else:
+        print(table(rows))
+        print()
+        print("ratio: times better than the other column (>1: ours wins); "
+              "* partial (capped in time); medians decide pass/fail")
+        m = machine()
+        print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram']} RAM, "
+              f"Python {m['python']}, Linux {m['kernel']}; run took {elapsed:.0f} s")
+        for note in findings:
+            print("finding: " + note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

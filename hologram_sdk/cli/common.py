@@ -1,0 +1,194 @@
+"""Helpers shared by the CLI subcommands and the reference scripts: flags, errors, signals."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any, Optional
+
+from hologram_sdk.cloud.protocol import ResultCode
+from hologram_sdk.config import MISSING_CREDENTIALS, resolve_credentials
+from hologram_sdk.errors import (
+    CloudConnectionError,
+    CloudTimeoutError,
+    ConfigurationError,
+    HologramError,
+)
+
+#: Exit statuses: 0 success, 1 the operation failed, 2 bad usage or configuration.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+#: What a refusal means and what to do about it, for the one-line error.
+ANSWERS = {
+    ResultCode.ERR_MSGINVALID: "message malformed",
+    ResultCode.ERR_AUTHINVALID: "credentials invalid; check cloud_id/cloud_key or devicekey",
+    ResultCode.ERR_PAYLOADINVALID: "payload invalid (too long, or not text)",
+    ResultCode.ERR_PROTINVALID: "protocol invalid; is HOST:PORT a Hologram cloud?",
+    ResultCode.ERR_INTERNAL: "internal error in the cloud; try again later",
+    ResultCode.ERR_METADATA: "metadata invalid",
+    ResultCode.ERR_TOPICINVALID: "topic invalid; topics must be non-empty strings",
+    ResultCode.ERR_UNKNOWN: "no reply it could parse; is HOST:PORT a Hologram cloud?",
+}
+
+
+class CLIError(Exception):
+    """A failure to report as one line, with the exit status to use."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILED) -> None:
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+def add_verbose(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
+    """``--verbose``: the SDK's INFO lines on stderr (``INFO:<class>:<message>``).
+
+    On a subcommand the flag only overrides ``hologram --verbose`` when given.
+    """
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if subcommand else False,
+        help="show the SDK's log lines (credentials are never shown)",
+    )
+
+
+def add_credentials(parser: argparse.ArgumentParser) -> None:
+    """``--cloud_id``, ``--cloud_key``, ``--devicekey`` and ``-f/--file``."""
+    parser.add_argument(
+        "--cloud_id", nargs="?", help="Hologram cloud id (4 characters); env HOLOGRAM_CLOUD_ID"
+    )
+    parser.add_argument(
+        "--cloud_key", nargs="?", help="Hologram cloud key (4 characters); env HOLOGRAM_CLOUD_KEY"
+    )
+    parser.add_argument(
+        "--devicekey", nargs="?", help="Hologram device key (8 characters); env HOLOGRAM_DEVICEKEY"
+    )
+    parser.add_argument(
+        "-f", "--file", nargs="?", help="HJSON file with cloud_id and cloud_key (or devicekey)"
+    )
+
+
+def credentials_from(args: argparse.Namespace) -> Optional[dict[str, str]]:
+    """Credentials by flags > environment > file (see :func:`resolve_credentials`).
+
+    :raises CLIError: the file or the values are unusable
+    """
+    flags = {k: getattr(args, k, None) for k in ("cloud_id", "cloud_key", "devicekey")}
+    try:
+        return resolve_credentials(flags, os.environ, getattr(args, "file", None))
+    except ConfigurationError as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
+
+
+def require_credentials(args: argparse.Namespace) -> dict[str, str]:
+    """Like :func:`credentials_from`, but having none is an error."""
+    credentials = credentials_from(args)
+    if credentials is None:
+        raise CLIError(MISSING_CREDENTIALS, EXIT_USAGE)
+    return credentials
+
+
+def timeout_value(text: str) -> float:
+    """argparse type: seconds as a float."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+
+
+def port_value(text: str) -> int:
+    """argparse type: a TCP port 0-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (0-65535): {text!r}")
+    return port
+
+
+def _reason(exc: BaseException) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, OSError) and cause.strerror:
+        text = cause.strerror
+    elif isinstance(cause, OSError) and str(cause):
+        text = str(cause)
+    else:
+        text = str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def explain(exc: BaseException, host: str = "", port: int = 0, timeout: float = 0) -> CLIError:
+    """Turn an SDK exception into a one-line :class:`CLIError`."""
+    where = f"{host}:{port}"
+    if isinstance(exc, CloudTimeoutError):
+        return CLIError(
+            f"no answer from {where} within {timeout:g} s: check --host/--port "
+            "or give a longer --timeout"
+        )
+    if isinstance(exc, CloudConnectionError):
+        return CLIError(
+            f"cannot reach {where}: {_reason(exc)}; check --host/--port and that the "
+            "server is running"
+        )
+    if isinstance(exc, ConfigurationError):
+        return CLIError(str(exc), EXIT_USAGE)
+    if isinstance(exc, HologramError):
+        return CLIError(str(exc))
+    if isinstance(exc, OSError):
+        return CLIError(f"{where}: {_reason(exc) if exc.__cause__ else exc}")
+    return CLIError(str(exc))
+
+
+def refusal(code: int, host: str, port: int) -> CLIError:
+    """The one-line error for a cloud that answered with an error code."""
+    result = ResultCode(code) if code in ResultCode._value2member_map_ else ResultCode.ERR_UNKNOWN
+    text = ANSWERS.get(result, result.description).replace("HOST:PORT", f"{host}:{port}")
+    return CLIError(f"the cloud answered {int(code)}: {text}")
+
+
+def fail(prog: str, error: CLIError) -> int:
+    """Print ``prog: message`` on stderr and return the exit status."""
+    print(f"{prog}: {error.message}", file=sys.stderr)
+    return error.status
+
+
+def default_db_path() -> Path:
+    """``$XDG_STATE_HOME/hologram/localcloud.db``, else under ``~/.local/state``."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return Path(base) / "hologram" / "localcloud.db"
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (handlers restored after)."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Optional[FrameType]) -> None:
+        stop.set()
+
+    previous: dict[int, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def wait(stop: threading.Event, timeout: float) -> None:
+    """Wait for ``stop``; a negative ``timeout`` waits until a signal."""
+    stop.wait(None if timeout < 0 else timeout)

@@ -1,0 +1,139 @@
+"""``hologram messages``: what the local cloud stored, as a table or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+from collections.abc import Sequence
+from typing import Union
+
+from hologram_sdk.cli.common import (
+    EXIT_OK,
+    CLIError,
+    add_verbose,
+    default_db_path,
+    fail,
+    stop_on_signals,
+)
+from hologram_sdk.emulator.cloud import CloudStore, StoredMessage, StoredSMS
+
+Record = Union[StoredMessage, StoredSMS]
+DATA_WIDTH = 40
+#: Column widths used by --follow, where later rows cannot be measured first.
+FOLLOW_WIDTHS = (4, 19, 10, 16)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "messages",
+        help="show what the local cloud stored",
+        description="Show the messages and SMS the local cloud stored: a table, or JSON "
+        "lines with --json. --follow keeps printing new ones until Ctrl-C.",
+    )
+    parser.add_argument("--db", help=f"SQLite database (default {default_db_path()})")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--follow", action="store_true", help="keep printing new records")
+    add_verbose(parser, subcommand=True)
+    parser.set_defaults(func=run, prog=parser.prog)
+
+
+def printable(text: str, width: int = DATA_WIDTH) -> str:
+    """``text`` on one line (control characters escaped), cut to ``width`` with '…'."""
+    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def when(record: Record) -> str:
+    return datetime.datetime.fromtimestamp(record.received).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def as_json(record: Record) -> str:
+    data = record.as_dict()
+    data["time"] = (
+        datetime.datetime.fromtimestamp(record.received, datetime.timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+    return json.dumps(data, ensure_ascii=False)
+
+
+def cells(record: Record) -> list[str]:
+    if isinstance(record, StoredMessage):
+        return [
+            str(record.id),
+            when(record),
+            record.device,
+            ",".join(record.topics) or "-",
+            printable(record.data),
+        ]
+    return [str(record.id), when(record), record.device, record.destination, printable(record.text)]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns two spaces apart; the id column right-aligned."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = []
+    for row in [list(headers), *rows]:
+        parts = [row[0].rjust(widths[0])]
+        parts += [cell.ljust(widths[i + 1]) for i, cell in enumerate(row[1:])]
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+MESSAGE_HEADERS = ("ID", "TIME", "DEVICE", "TOPICS", "DATA")
+SMS_HEADERS = ("ID", "TIME", "DEVICE", "TO", "TEXT")
+
+
+def render(messages: Sequence[StoredMessage], sms: Sequence[StoredSMS]) -> list[str]:
+    """The tables ``hologram messages`` prints (also used by the demo)."""
+    lines: list[str] = []
+    if messages:
+        lines += table(MESSAGE_HEADERS, [cells(m) for m in messages])
+    else:
+        lines.append("no messages")
+    if sms:
+        lines += ["", "SMS:"]
+        lines += table(SMS_HEADERS, [cells(s) for s in sms])
+    return lines
+
+
+def follow_line(record: Record) -> str:
+    row = cells(record)
+    kind = "sms" if isinstance(record, StoredSMS) else "msg"
+    parts = [row[0].rjust(FOLLOW_WIDTHS[0]), kind]
+    parts += [cell.ljust(w) for cell, w in zip(row[1:4], FOLLOW_WIDTHS[1:])]
+    parts.append(row[4])
+    return "  ".join(parts).rstrip()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the stored records (and follow). Returns the exit status."""
+    from hologram_sdk.errors import HologramError
+
+    db = args.db or str(default_db_path())
+    try:
+        store = CloudStore(db, readonly=True)
+    except HologramError as exc:
+        return fail(args.prog, CLIError(str(exc)))
+    with store:
+        messages, sms = store.messages(), store.sms()
+        records: list[Record] = [*messages, *sms]
+        records.sort(key=lambda r: r.received)
+        if args.json:
+            for record in records:
+                print(as_json(record), flush=True)
+        elif not args.follow:
+            print("\n".join(render(messages, sms)))
+        else:
+            for record in records:
+                print(follow_line(record), flush=True)
+        if args.follow:
+            last_m = messages[-1].id if messages else 0
+            last_s = sms[-1].id if sms else 0
+            with stop_on_signals() as stop:
+                for new in store.follow(
+                    after_message=last_m, after_sms=last_s, interval=0.2, stop=stop
+                ):
+                    print(as_json(new) if args.json else follow_line(new), flush=True)
+    return EXIT_OK

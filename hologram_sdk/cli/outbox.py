@@ -1,0 +1,176 @@
+"""``hologram outbox``: list, deliver, clear or inspect the durable outbox's messages."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+from collections.abc import Sequence
+from typing import Optional, TextIO
+
+from hologram_sdk.cli.common import EXIT_FAILED, EXIT_OK, CLIError, add_verbose, fail
+from hologram_sdk.errors import HologramError
+from hologram_sdk.outbox import Outbox, OutboxItem, default_path
+from hologram_sdk.outbox.delivery import FlushResult, OutboxDelivery, tcp_sender
+
+ACTIONS = ("list", "flush", "clear", "dead")
+TEXT_WIDTH = 40
+#: Queues at least this long get a progress bar on stderr while flushing.
+PROGRESS_MIN = 100
+BAR_WIDTH = 30
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "outbox",
+        help="list, deliver or clear messages waiting in the outbox",
+        description="The durable outbox keeps messages that could not be sent yet. "
+        "list: what waits (default); flush: deliver it now, oldest first, to the cloud "
+        "each message was meant for; clear: delete everything waiting and the dead "
+        "letters; dead: messages the cloud refused for good.",
+    )
+    parser.add_argument("action", nargs="?", choices=ACTIONS, default="list")
+    parser.add_argument("--db", help=f"outbox database (default {default_path()})")
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds per message when flushing (5)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar while flushing")
+    add_verbose(parser, subcommand=True)
+    parser.set_defaults(func=run, prog=parser.prog)
+
+
+def printable(text: str, width: int = TEXT_WIDTH) -> str:
+    """``text`` on one line (control characters escaped), cut to ``width`` with '…'."""
+    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def when(timestamp: Optional[float]) -> str:
+    if timestamp is None:
+        return "-"
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns two spaces apart, left-aligned; the first (ids) right-aligned."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = []
+    for row in [list(headers), *rows]:
+        parts = [row[0].rjust(widths[0])]
+        parts += [cell.ljust(widths[i + 1]) for i, cell in enumerate(row[1:])]
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+PENDING_HEADERS = ("ID", "CREATED", "DESTINATION", "KIND", "TRIES", "TOPICS", "TEXT", "LAST ERROR")
+DEAD_HEADERS = ("ID", "FAILED", "DESTINATION", "KIND", "CODE", "TOPICS", "TEXT")
+
+
+def pending_row(item: OutboxItem) -> list[str]:
+    return [
+        str(item.id),
+        when(item.created),
+        item.destination,
+        item.kind,
+        str(item.attempts),
+        ",".join(item.topics) or "-",
+        printable(item.display_text),
+        printable(item.last_error or "-", 50),
+    ]
+
+
+def dead_row(item: OutboxItem) -> list[str]:
+    return [
+        str(item.id),
+        when(item.failed_at),
+        item.destination,
+        item.kind,
+        str(item.code),
+        ",".join(item.topics) or "-",
+        printable(item.display_text),
+    ]
+
+
+class ProgressBar:
+    """A one-line text bar redrawn with ``\\r`` (only when the step shows)."""
+
+    def __init__(self, total: int, label: str, stream: TextIO) -> None:
+        self.total = max(total, 1)
+        self.label = label
+        self.stream = stream
+        self._shown = -1
+
+    def update(self, done: int) -> None:
+        filled = min(BAR_WIDTH, done * BAR_WIDTH // self.total)
+        percent = min(100, done * 100 // self.total)
+        if percent == self._shown:
+            return
+        self._shown = percent
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{self.total} {percent:3d}%")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self._shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def flush_all(box: Outbox, timeout: float, progress: bool) -> int:
+    """Deliver every destination's queue; print one line each. Returns the exit status."""
+    destinations = box.destinations()
+    if not destinations:
+        print("nothing to deliver")
+        return EXIT_OK
+    status = EXIT_OK
+    for destination in destinations:
+        total = box.count(destination)
+        show = progress and total >= PROGRESS_MIN
+        bar = ProgressBar(total, destination, sys.stderr) if show else None
+
+        def step(result: FlushResult, bar: Optional[ProgressBar] = bar) -> None:
+            if bar is not None:
+                bar.update(result.done)
+
+        with OutboxDelivery(box, tcp_sender(timeout), destination) as delivery:
+            result = delivery.flush_now(progress=step)
+        if bar is not None:
+            bar.finish()
+        line = f"{destination}: {result.sent} sent, {result.failed} refused (see 'dead')"
+        if result.error is not None:
+            left = box.count(destination)
+            line += f"; stopped: {result.error}; {left} still waiting"
+            status = EXIT_FAILED
+        print(line)
+    return status
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``args.action`` on the outbox. Returns the exit status."""
+    path = args.db or str(default_path())
+    if not os.path.exists(path):
+        print(f"no outbox at {path}: nothing queued")
+        return EXIT_OK
+    try:
+        with Outbox(path) as box:
+            if args.action == "list":
+                items = box.pending()
+                if items:
+                    print("\n".join(table(PENDING_HEADERS, [pending_row(i) for i in items])))
+                print(f"{len(items)} waiting ({box.stored_bytes()} bytes) in {path}")
+            elif args.action == "dead":
+                dead = box.dead()
+                if dead:
+                    print("\n".join(table(DEAD_HEADERS, [dead_row(i) for i in dead])))
+                print(f"{len(dead)} dead letters in {path}")
+            elif args.action == "clear":
+                waiting, dead_count = box.clear(), box.clear_dead()
+                print(f"removed {waiting} waiting messages and {dead_count} dead letters")
+            else:
+                return flush_all(box, args.timeout, not args.no_progress)
+    except HologramError as exc:
+        return fail(args.prog, CLIError(str(exc)))
+    except BrokenPipeError:  # e.g. `hologram outbox | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK

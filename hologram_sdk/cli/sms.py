@@ -1,0 +1,88 @@
+"""``hologram sms`` and ``hologram_sms.py``: send an SMS through the Hologram cloud."""
+
+from __future__ import annotations
+
+import argparse
+
+from hologram_sdk.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    add_credentials,
+    add_verbose,
+    explain,
+    fail,
+    port_value,
+    refusal,
+    require_credentials,
+    timeout_value,
+)
+from hologram_sdk.cloud.protocol import result_was_success
+
+DEFAULT_TIMEOUT = 5.0
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
+    """The reference's ``hologram_sms.py`` flags, plus ``--host/--port/--timeout``."""
+    parser.add_argument("message", nargs="?", help="the SMS text (at most 160 characters)")
+    add_credentials(parser)
+    parser.add_argument(
+        "--destination", nargs="?", help="destination number in E.164 with '+', e.g. +15551234567"
+    )
+    parser.add_argument("--host", help="cloud host (default cloudsocket.hologram.io)")
+    parser.add_argument("-p", "--port", type=port_value, help="cloud port (default 9999)")
+    parser.add_argument(
+        "--timeout",
+        type=timeout_value,
+        default=DEFAULT_TIMEOUT,
+        help="seconds to wait for the reply (default 5)",
+    )
+    add_verbose(parser, subcommand=subcommand)
+    parser.set_defaults(func=run, prog=parser.prog)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "sms",
+        help="send an SMS through the cloud",
+        description="Send an SMS to --destination through the Hologram cloud "
+        "(or --host/--port, e.g. a local cloud).",
+    )
+    add_arguments(parser, subcommand=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Send the SMS; print the cloud's response. Returns the exit status."""
+    try:
+        return _send(args)
+    except CLIError as error:
+        return fail(args.prog, error)
+
+
+def _send(args: argparse.Namespace) -> int:
+    from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT, HologramCloud
+    from hologram_sdk.errors import HologramError
+
+    if not args.destination:
+        raise CLIError(
+            "missing --destination: give the number in E.164 with '+', e.g. +15551234567",
+            EXIT_USAGE,
+        )
+    if args.message is None:
+        raise CLIError("no message: give MESSAGE (quote it if it has spaces)", EXIT_USAGE)
+    credentials = require_credentials(args)
+    host = args.host or DEFAULT_SEND_HOST
+    port = args.port or DEFAULT_SEND_PORT
+    cloud = None
+    try:
+        cloud = HologramCloud(credentials, enable_inbound=False, send_host=host, send_port=port)
+        code = cloud.sendSMS(args.destination, args.message, timeout=args.timeout)
+    except (HologramError, OSError) as exc:
+        raise explain(exc, host, port, args.timeout) from None
+    finally:
+        if cloud is not None:
+            cloud.close()
+    print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
+    if not result_was_success(code):
+        raise refusal(code, host, port)
+    return EXIT_OK

@@ -1,0 +1,173 @@
+"""``HologramCloud``: messages and SMS to the Hologram cloud, with its result codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional, Union
+
+from hologram_sdk.cloud import protocol
+from hologram_sdk.cloud.custom import CustomCloud, Message
+from hologram_sdk.cloud.protocol import ResultCode
+from hologram_sdk.errors import CredentialsError
+from hologram_sdk.events import MESSAGE_SENT
+
+DEFAULT_SEND_HOST = "cloudsocket.hologram.io"
+DEFAULT_SEND_PORT = 9999
+DEFAULT_RECEIVE_HOST = "0.0.0.0"
+DEFAULT_RECEIVE_PORT = 4010
+
+ERR_OK = ResultCode.ERR_OK
+ERR_CONNCLOSED = ResultCode.ERR_CONNCLOSED
+ERR_MSGINVALID = ResultCode.ERR_MSGINVALID
+ERR_AUTHINVALID = ResultCode.ERR_AUTHINVALID
+ERR_PAYLOADINVALID = ResultCode.ERR_PAYLOADINVALID
+ERR_PROTINVALID = ResultCode.ERR_PROTINVALID
+ERR_INTERNAL = ResultCode.ERR_INTERNAL
+ERR_METADATA = ResultCode.ERR_METADATA
+ERR_TOPICINVALID = ResultCode.ERR_TOPICINVALID
+ERR_UNKNOWN = ResultCode.ERR_UNKNOWN
+ERR_QUEUED = ResultCode.ERR_QUEUED
+
+_SECRET_FIELDS = re.compile(r'("(?:s|c|k|devicekey|cloud_id|cloud_key)"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_SMS_AUTH = re.compile(r"^S[^+]*(?=\+)")
+
+
+def mask_credentials(payload: Union[bytes, str]) -> str:
+    """A request as text with every credential replaced by ``***`` (for DEBUG logs)."""
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    if text.startswith("S"):
+        return _SMS_AUTH.sub("S***", text, count=1)
+    return _SECRET_FIELDS.sub(r'\1"***"', text)
+
+
+def _reply_complete(data: bytes, closed: bool) -> bool:
+    return protocol.parse_reply(data, closed).complete
+
+
+def _modem_name(modem: Any) -> str:
+    if modem is None:
+        return "agnostic"
+    if isinstance(modem, str):
+        return modem or "agnostic"
+    name = getattr(modem, "name", None)
+    return str(name) if name else type(modem).__name__.lower()
+
+
+class HologramCloud(CustomCloud):
+    """The Hologram cloud: ``cloudsocket.hologram.io:9999``, inbound on ``0.0.0.0:4010``.
+
+    ``credentials`` is ``{'cloud_id': ..., 'cloud_key': ...}`` (4 characters
+    each) or ``{'devicekey': ...}`` (8 characters), checked here. ``None`` is
+    accepted for a cloud that only receives; sending then raises
+    ``CredentialsError``. With ``enable_inbound=True`` (the default) the
+    listener binds at once: if the port is taken, ``InboundBindError`` names
+    it and suggests ``enable_inbound=False``.
+
+    Send failures (refused, unreachable, timeout) raise ``CloudConnectionError``
+    or ``CloudTimeoutError``; refusals by the cloud are result codes.
+
+    :param credentials: see above
+    :param enable_inbound: open the inbound listener now
+    :param network: network interface name ('' = non-network mode)
+    :param send_host: override of the cloud host (tests, a local cloud)
+    :param send_port: override of the cloud port
+    :param receive_host: override of the inbound address
+    :param receive_port: override of the inbound port
+    :raises CredentialsError: malformed credentials
+    """
+
+    _half_close = False  # requests are framed by their terminator
+
+    def __init__(
+        self,
+        credentials: Any,
+        enable_inbound: bool = True,
+        network: str = "",
+        *,
+        send_host: str = DEFAULT_SEND_HOST,
+        send_port: Any = DEFAULT_SEND_PORT,
+        receive_host: str = DEFAULT_RECEIVE_HOST,
+        receive_port: Any = DEFAULT_RECEIVE_PORT,
+        **options: Any,
+    ) -> None:
+        self._auth: Optional[protocol.Credentials] = (
+            None if credentials is None else protocol.parse_credentials(credentials)
+        )
+        super().__init__(
+            credentials,
+            send_host=send_host,
+            send_port=send_port,
+            receive_host=receive_host,
+            receive_port=receive_port,
+            enable_inbound=enable_inbound,
+            network=network,
+            **options,
+        )
+
+    def _require_auth(self) -> protocol.Credentials:
+        if self._auth is None:
+            raise CredentialsError(
+                "HologramCloud needs credentials to send: {'cloud_id', 'cloud_key'} "
+                "or {'devicekey'}"
+            )
+        return self._auth
+
+    def _send_request(self, payload: bytes, timeout: float) -> ResultCode:
+        self._log.debug("request: %s", mask_credentials(payload))
+        reply = self._deliver(payload, timeout, _reply_complete, half_close=self._half_close)
+        code = protocol.parse_reply(reply, closed=True).code
+        self._log.info("Result: %s (%s)", int(code), code.description)
+        return code
+
+    def sendMessage(  # type: ignore[override]
+        self, message: Message, topics: protocol.Topics = None, timeout: float = 5
+    ) -> ResultCode:
+        """Send a message with optional topics; nothing carries over to the next one.
+
+        The reply is parsed as soon as it is complete (``[0,0]``), so a server
+        keeping the line open costs no time. Broadcasts ``message.sent`` with
+        ``message`` when the code counts as success (:meth:`resultWasSuccess`).
+
+        :param message: str or bytes (bytes are decoded as UTF-8; invalid bytes kept
+            as escapes)
+        :param topics: a topic string or a list of them
+        :param timeout: seconds for connect plus reply
+        :returns: the cloud's code: ``ERR_OK`` (== 0, prints as ``0``), ...
+        :raises CredentialsError: no credentials were given
+        :raises CloudConnectionError: refused, reset or unreachable
+        :raises CloudTimeoutError: no connection, or no reply byte, within ``timeout``
+        """
+        auth = self._require_auth()
+        metadata = None
+        if auth.devicekey:
+            metadata = protocol.metadata_for(_modem_name(self.modem), self.getSDKVersion())
+        payload = protocol.encode_message(auth, message, topics, metadata)
+        code = self._send_request(payload, timeout)
+        if protocol.result_was_success(code):
+            self.event.broadcast(MESSAGE_SENT, message)
+        return code
+
+    def sendSMS(self, destination_number: str, message: str, timeout: float = 5) -> ResultCode:
+        """Send an SMS through the cloud; it is checked before anything is sent.
+
+        :param destination_number: E.164 with '+', 7 to 15 digits
+        :param message: at most 160 characters, no CR/LF
+        :param timeout: seconds for connect plus reply
+        :returns: the cloud's code
+        :raises InvalidPhoneNumberError: the number is not E.164
+        :raises MessageTooLongError: the text is too long or has CR/LF
+        :raises CredentialsError: no credentials were given
+        :raises CloudConnectionError: refused, reset or unreachable
+        :raises CloudTimeoutError: no connection, or no reply byte, within ``timeout``
+        """
+        number, text = protocol.validate_sms(destination_number, message)
+        auth = self._require_auth()
+        return self._send_request(protocol.encode_sms(auth, number, text), timeout)
+
+    def getResultString(self, result_code: int) -> str:
+        """A description of a result code (unknown codes describe ``ERR_UNKNOWN``)."""
+        return protocol.to_result_code(int(result_code)).description
+
+    def resultWasSuccess(self, result_code: int) -> bool:
+        """Whether the code means delivered (``ERR_OK`` or ``ERR_CONNCLOSED``)."""
+        return protocol.result_was_success(result_code)

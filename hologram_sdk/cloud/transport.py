@@ -1,0 +1,121 @@
+"""TCP client transport: one connection per request, bounded by one total deadline."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from typing import Callable, Optional, Protocol
+
+from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError
+
+logger = logging.getLogger(__name__)
+
+#: ``is_complete(data, closed)``: whether ``data`` is a whole reply already.
+CompletionCheck = Callable[[bytes, bool], bool]
+#: ``connect((host, port), timeout)``: an open, connected socket (``socket.create_connection``).
+Connector = Callable[[tuple[str, int], float], socket.socket]
+
+_RECV_SIZE = 4096
+
+
+class Transport(Protocol):
+    """What a cloud calls to deliver one request (``send_request`` or a test double)."""
+
+    def __call__(
+        self,
+        host: str,
+        port: int,
+        payload: bytes,
+        timeout: float,
+        is_complete: Optional[CompletionCheck] = None,
+        *,
+        half_close: bool = False,
+    ) -> bytes: ...
+
+
+def send_request(
+    host: str,
+    port: int,
+    payload: bytes,
+    timeout: float,
+    is_complete: Optional[CompletionCheck] = None,
+    *,
+    half_close: bool = False,
+    connect: Optional[Connector] = None,
+) -> bytes:
+    """Send ``payload`` on a fresh TCP connection and return the reply.
+
+    The reply is read until ``is_complete(data, False)`` says it is whole, the
+    peer closes, or the deadline passes. ``timeout`` bounds the whole exchange
+    (connect, write and reply), measured with :func:`time.monotonic`. When the
+    deadline passes after *some* reply bytes arrived, those bytes are returned
+    (the caller decides whether they make sense); with none, it is a timeout.
+    The socket is always closed before this returns or raises.
+
+    :param host: server host name or address
+    :param port: server port
+    :param payload: the bytes to write (all of them, ``sendall``)
+    :param timeout: seconds for the whole exchange (must be > 0)
+    :param is_complete: reply framing; ``None`` reads until close or deadline
+    :param half_close: shut down the write side after sending, so a server that
+        reads until end of stream sees the end of the message
+    :param connect: connector used instead of :func:`socket.create_connection`
+    :returns: the reply bytes (possibly empty when the peer closed silently)
+    :raises CloudConnectionError: refused, reset, unreachable, unknown host
+    :raises CloudTimeoutError: no connection or no reply byte before the deadline
+    """
+    if timeout <= 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+    connector: Connector = connect if connect is not None else socket.create_connection
+    deadline = time.monotonic() + timeout
+    where = f"{host}:{port}"
+    try:
+        sock = connector((host, port), timeout)
+    except (socket.timeout, TimeoutError) as exc:
+        raise CloudTimeoutError(f"no connection to {where} within {timeout:g} s") from exc
+    except OSError as exc:
+        raise CloudConnectionError(f"cannot connect to {where}: {exc}") from exc
+    try:
+        return _exchange(sock, payload, deadline, is_complete, half_close, where, timeout)
+    finally:
+        sock.close()
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("deadline passed")
+    return left
+
+
+def _exchange(
+    sock: socket.socket,
+    payload: bytes,
+    deadline: float,
+    is_complete: Optional[CompletionCheck],
+    half_close: bool,
+    where: str,
+    timeout: float,
+) -> bytes:
+    data = b""
+    try:
+        sock.settimeout(_remaining(deadline))
+        sock.sendall(payload)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        while True:
+            sock.settimeout(_remaining(deadline))
+            chunk = sock.recv(_RECV_SIZE)
+            if not chunk:
+                return data
+            data += chunk
+            if is_complete is not None and is_complete(data, False):
+                return data
+    except (socket.timeout, TimeoutError) as exc:
+        if data:
+            logger.debug("reply from %s incomplete at the deadline (%d bytes)", where, len(data))
+            return data
+        raise CloudTimeoutError(f"no reply from {where} within {timeout:g} s") from exc
+    except OSError as exc:
+        raise CloudConnectionError(f"connection to {where} failed: {exc}") from exc

@@ -1,0 +1,956 @@
+"""Local cloud: a TCP server that speaks the Hologram cloud protocol and stores what it accepts.
+
+``LocalCloud`` answers device requests (JSON messages in both credential formats,
+SMS) exactly as ``shared/reference/cloud-protocol.md`` describes, keeps what it
+accepts in SQLite before it replies, and can push cloud-to-device messages to a
+device's inbound port. ``CloudStore`` reads that database (also read-only, for
+``hologram messages``). Decoding is ``hologram_sdk.cloud.protocol``'s, so the
+client and this server agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import selectors
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Union
+
+from hologram_sdk.cloud.protocol import (
+    TERMINATORS,
+    Credentials,
+    Request,
+    RequestError,
+    ResultCode,
+    decode_request,
+    encode_reply,
+)
+from hologram_sdk.errors import (
+    CloudConnectionError,
+    CloudTimeoutError,
+    ConfigurationError,
+    HologramError,
+    InboundBindError,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9999
+DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
+DEFAULT_IDLE_TIMEOUT = 5.0
+DEFAULT_MAX_CONNECTIONS = 128
+#: After the reply, how long the server waits for the client to close first.
+DEFAULT_DRAIN_TIMEOUT = 1.0
+_DRAIN_LIMIT = 256 * 1024
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+# --- records ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message the local cloud accepted."""
+
+    id: int
+    device: str
+    topics: list[str]
+    data: str
+    #: Unix time (seconds) at which the cloud stored it.
+    received: float
+    kind: str = field(default="message", init=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoredSMS:
+    """An SMS the local cloud accepted."""
+
+    id: int
+    device: str
+    destination: str
+    text: str
+    received: float
+    kind: str = field(default="sms", init=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device the local cloud knows; ``name`` is the only part ever logged or shown."""
+
+    name: str
+    cloud_id: Optional[str] = None
+    cloud_key: Optional[str] = None
+    devicekey: Optional[str] = None
+
+    def __repr__(self) -> str:  # never show key material
+        return f"Device({self.name!r}, masked)"
+
+    @property
+    def kind(self) -> str:
+        return "devicekey" if self.devicekey else "cloud_id/cloud_key"
+
+
+def _same(a: Optional[str], b: Optional[str]) -> bool:
+    if a is None or b is None:
+        return False
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )
+
+
+def _storable(text: str) -> str:
+    """``text`` as valid UTF-8 for SQLite.
+
+    A client that sends bytes that are not UTF-8 escapes them as lone surrogates
+    (``surrogateescape``); they are stored as ``\\xNN`` so nothing is lost from view.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+# --- storage ---------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    data TEXT NOT NULL,
+    received REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    text TEXT NOT NULL,
+    received REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    name TEXT PRIMARY KEY,
+    cloud_id TEXT,
+    cloud_key TEXT,
+    devicekey TEXT,
+    registered REAL NOT NULL
+);
+"""
+
+
+class CloudStore:
+    """The local cloud's SQLite database: messages, SMS and registered devices.
+
+    One connection guarded by a lock, so any thread may call any method.
+    ``readonly=True`` opens an existing file without writing to it (what
+    ``hologram messages`` does while a server is running).
+
+    :param path: the database file, or ``":memory:"``
+    :param readonly: open an existing file for reading only
+    :raises ConfigurationError: the file is missing (read-only) or cannot be opened
+    """
+
+    def __init__(self, path: PathLike = ":memory:", *, readonly: bool = False) -> None:
+        self.path = os.fspath(path)
+        self.readonly = readonly
+        self._lock = threading.Lock()
+        memory = self.path == ":memory:"
+        try:
+            if readonly:
+                if memory or not os.path.isfile(self.path):
+                    raise ConfigurationError(
+                        f"no local cloud database at {self.path}: "
+                        f"start one with `hologram server --db {self.path}`"
+                    )
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._conn.execute("PRAGMA query_only=ON")
+            else:
+                created = False
+                if not memory:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                    created = not os.path.exists(self.path)
+                self._conn = sqlite3.connect(self.path, check_same_thread=False)
+                if created:
+                    os.chmod(self.path, 0o600)  # it holds device keys
+                # WAL lets `hologram messages` read while the server writes.
+                # synchronous=FULL makes every commit fsync the WAL, so a row
+                # is on disk before the server answers [0,0]: the device then
+                # drops its copy, and a power cut must not lose the message.
+                # (In WAL mode NORMAL may lose the last commits on power loss.)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.executescript(_SCHEMA)
+                self._conn.commit()
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot open database {self.path}: {exc}") from exc
+
+    # lifecycle
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            conn, self._conn = self._conn, None  # type: ignore[assignment]
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> CloudStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _db(self, write: bool = False) -> sqlite3.Connection:
+        if self._conn is None:
+            raise HologramError("the local cloud store is closed")
+        if write and self.readonly:
+            raise HologramError(f"{self.path} is open read-only")
+        return self._conn
+
+    # writes
+
+    def add_message(
+        self, device: str, topics: list[str], data: str, received: Optional[float] = None
+    ) -> int:
+        """Store one message durably; returns its id."""
+        when = time.time() if received is None else received
+        with self._lock:
+            db = self._db(write=True)
+            with db:
+                cur = db.execute(
+                    "INSERT INTO messages (device, topics, data, received) VALUES (?, ?, ?, ?)",
+                    (_storable(device), json.dumps(topics), _storable(data), when),
+                )
+            return int(cur.lastrowid or 0)
+
+    def add_sms(
+        self, device: str, destination: str, text: str, received: Optional[float] = None
+    ) -> int:
+        """Store one SMS durably; returns its id."""
+        when = time.time() if received is None else received
+        with self._lock:
+            db = self._db(write=True)
+            with db:
+                cur = db.execute(
+                    "INSERT INTO sms (device, destination, text, received) VALUES (?, ?, ?, ?)",
+                    (_storable(device), _storable(destination), _storable(text), when),
+                )
+            return int(cur.lastrowid or 0)
+
+    def add_device(self, device: Device) -> None:
+        """Remember a device registered on first contact."""
+        with self._lock:
+            db = self._db(write=True)
+            with db:
+                db.execute(
+                    "INSERT OR REPLACE INTO devices (name, cloud_id, cloud_key, devicekey, "
+                    "registered) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        device.name,
+                        _storable(device.cloud_id) if device.cloud_id is not None else None,
+                        _storable(device.cloud_key) if device.cloud_key is not None else None,
+                        _storable(device.devicekey) if device.devicekey is not None else None,
+                        time.time(),
+                    ),
+                )
+
+    # reads
+
+    def messages(self, after_id: int = 0) -> list[StoredMessage]:
+        """Messages with an id above ``after_id``, oldest first."""
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
+                "ORDER BY id",
+                (after_id,),
+            ).fetchall()
+        return [StoredMessage(r[0], r[1], list(json.loads(r[2])), r[3], r[4]) for r in rows]
+
+    def sms(self, after_id: int = 0) -> list[StoredSMS]:
+        """SMS with an id above ``after_id``, oldest first."""
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT id, device, destination, text, received FROM sms WHERE id > ? "
+                "ORDER BY id",
+                (after_id,),
+            ).fetchall()
+        return [StoredSMS(*r) for r in rows]
+
+    def devices(self) -> list[Device]:
+        """Devices registered on first contact, in registration order."""
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT name, cloud_id, cloud_key, devicekey FROM devices ORDER BY registered"
+            ).fetchall()
+        return [Device(*r) for r in rows]
+
+    def follow(
+        self,
+        *,
+        after_message: int = 0,
+        after_sms: int = 0,
+        interval: float = 0.5,
+        stop: Optional[threading.Event] = None,
+    ) -> Iterator[Union[StoredMessage, StoredSMS]]:
+        """Yield new messages and SMS as they are stored, polling every ``interval`` s.
+
+        Ends when ``stop`` is set (checked between polls); runs forever without it.
+        """
+        last_m, last_s = after_message, after_sms
+        while stop is None or not stop.is_set():
+            new: list[Union[StoredMessage, StoredSMS]] = [*self.messages(last_m), *self.sms(last_s)]
+            for item in sorted(new, key=lambda r: (r.received, r.kind, r.id)):
+                if isinstance(item, StoredMessage):
+                    last_m = max(last_m, item.id)
+                else:
+                    last_s = max(last_s, item.id)
+                yield item
+            if new:
+                continue
+            if stop is None:
+                time.sleep(interval)
+            elif stop.wait(interval):
+                return
+
+
+# --- devices ---------------------------------------------------------------
+
+
+def load_devices_file(path: PathLike) -> list[Device]:
+    """Read a devices file (HJSON, comments allowed).
+
+    Either a list or ``{"devices": [...]}``; each entry has ``cloud_id`` and
+    ``cloud_key`` (4 characters each) or ``devicekey`` (8 characters), and an
+    optional ``name`` (default ``device-N``)::
+
+        {
+          devices: [
+            // the seed format
+            { name: "sensor-1", cloud_id: "1d3g", cloud_key: "5a7b" }
+            // the device-key format
+            { name: "tracker", devicekey: "k3y0f8ch" }
+          ]
+        }
+
+    :raises ConfigurationError: missing file, bad HJSON, or a bad entry
+    """
+    import hjson
+
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as f:
+            parsed = hjson.load(f)
+    except FileNotFoundError:
+        raise ConfigurationError(f"devices file {name} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read devices file {name}: {exc}") from None
+    except hjson.HjsonDecodeError as exc:
+        raise ConfigurationError(f"devices file {name} is not valid HJSON: {exc}") from None
+    entries = parsed.get("devices") if isinstance(parsed, dict) else parsed
+    if not isinstance(entries, list):
+        raise ConfigurationError(
+            f"devices file {name}: expected a list of devices or {{devices: [...]}}"
+        )
+    devices: list[Device] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        where = f"devices file {name}, entry {index}"
+        if not isinstance(entry, dict):
+            raise ConfigurationError(f"{where}: expected an object")
+        for key in ("name", "cloud_id", "cloud_key", "devicekey"):
+            if key in entry and not isinstance(entry[key], str):
+                raise ConfigurationError(f"{where}: '{key}' must be a string (quote it)")
+        dev_name = entry.get("name") or f"device-{index}"
+        if dev_name in seen:
+            raise ConfigurationError(f"{where}: the name {dev_name!r} is used twice")
+        seen.add(dev_name)
+        if entry.get("devicekey"):
+            if len(entry["devicekey"]) != 8:
+                raise ConfigurationError(f"{where}: 'devicekey' must be 8 characters")
+            devices.append(Device(dev_name, devicekey=entry["devicekey"]))
+        elif entry.get("cloud_id") and entry.get("cloud_key"):
+            if len(entry["cloud_id"]) != 4 or len(entry["cloud_key"]) != 4:
+                raise ConfigurationError(
+                    f"{where}: 'cloud_id' and 'cloud_key' must be 4 characters each"
+                )
+            devices.append(Device(dev_name, entry["cloud_id"], entry["cloud_key"]))
+        else:
+            raise ConfigurationError(f"{where}: give 'cloud_id' and 'cloud_key', or 'devicekey'")
+    return devices
+
+
+class DeviceTable:
+    """Which credentials the local cloud accepts.
+
+    With ``open_registration`` any well-formed credentials are accepted and
+    the device is registered on first contact (``on_register`` is told);
+    otherwise only the listed devices are.
+    """
+
+    def __init__(
+        self,
+        devices: Iterable[Device] = (),
+        *,
+        open_registration: bool = True,
+        on_register: Optional[Callable[[Device], None]] = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._devices = list(devices)
+        self.open_registration = open_registration
+        self._on_register = on_register
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._devices)
+
+    @property
+    def names(self) -> list[str]:
+        with self._lock:
+            return [d.name for d in self._devices]
+
+    def authenticate(self, request: Request) -> tuple[Device, bool]:
+        """The device that sent ``request`` and whether it was just registered.
+
+        :raises RequestError: ERR_AUTHINVALID for unknown or wrong credentials
+        """
+        creds = request.credentials
+        with self._lock:
+            if request.kind == "sms":
+                device = self._find_sms(creds.auth_prefix)
+            elif creds.devicekey:
+                key = creds.devicekey
+                device = next((d for d in self._devices if _same(d.devicekey, key)), None)
+            else:
+                device = self._find_seed(creds)
+            if device is not None:
+                return device, False
+            if not self.open_registration:
+                raise RequestError(ResultCode.ERR_AUTHINVALID, "unknown credentials")
+            device = Device(
+                self._next_name(),
+                cloud_id=creds.cloud_id,
+                cloud_key=creds.cloud_key,
+                devicekey=creds.devicekey,
+            )
+            self._devices.append(device)
+        if self._on_register is not None:
+            self._on_register(device)
+        return device, True
+
+    def _find_seed(self, creds: Credentials) -> Optional[Device]:
+        for d in self._devices:
+            if _same(d.cloud_id, creds.cloud_id):
+                if _same(d.cloud_key, creds.cloud_key):
+                    return d
+                raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
+        return None
+
+    def _find_sms(self, auth: str) -> Optional[Device]:
+        for d in self._devices:
+            if _same(d.devicekey, auth):
+                return d
+            if d.cloud_id is not None and _same(f"{d.cloud_id}{d.cloud_key}", auth):
+                return d
+        for d in self._devices:
+            if _same(d.cloud_id, auth[:4]):
+                raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
+        return None
+
+    def _next_name(self) -> str:
+        taken = {d.name for d in self._devices}
+        n = len(self._devices) + 1
+        while f"device-{n}" in taken:
+            n += 1
+        return f"device-{n}"
+
+
+# --- request handling (no sockets) -----------------------------------------
+
+
+def find_terminator(buffer: Union[bytes, bytearray], start: int = 0) -> Optional[tuple[int, int]]:
+    """``(index, length)`` of the first request terminator in ``buffer``, or ``None``."""
+    found = [(i, len(t)) for t, i in ((t, buffer.find(t, start)) for t in TERMINATORS) if i >= 0]
+    return min(found) if found else None
+
+
+def request_kind(body: Union[bytes, bytearray]) -> str:
+    """``"sms"`` for an SMS request, else ``"message"`` (decides the reply's form)."""
+    return "sms" if body[:1] == b"S" else "message"
+
+
+class RequestHandler:
+    """Turns one request's bytes into the reply's bytes: decode, authenticate, store.
+
+    The row is committed before the reply is returned. Never raises: anything
+    unexpected is logged and answered with ERR_INTERNAL.
+    """
+
+    def __init__(self, store: CloudStore, devices: DeviceTable, *, log: logging.Logger = logger):
+        self.store = store
+        self.devices = devices
+        self.log = log
+
+    def handle(self, body: bytes, peer: str = "-") -> bytes:
+        """The reply to ``body`` (a request without its terminator)."""
+        kind = request_kind(body)
+        try:
+            code = self._accept(body, peer)
+        except RequestError as exc:
+            self.log.info("%s from %s refused: %d (%s)", kind, peer, int(exc.code), exc.reason)
+            code = exc.code
+        except Exception:
+            self.log.exception("%s from %s: internal error", kind, peer)
+            code = ResultCode.ERR_INTERNAL
+        return encode_reply(kind, code)
+
+    def _accept(self, body: bytes, peer: str) -> ResultCode:
+        request = decode_request(body)
+        device, new = self.devices.authenticate(request)
+        if new:
+            self.log.info(
+                "registered %s on first contact (%s) from %s", device.name, device.kind, peer
+            )
+        if request.kind == "sms":
+            self.store.add_sms(device.name, request.destination, request.data)
+            self.log.info("sms from %s to %s: 0", device.name, request.destination)
+        else:
+            self.store.add_message(device.name, request.topics, request.data)
+            topics = ", ".join(request.topics) if request.topics else "none"
+            self.log.info("message from %s: 0 (topics: %s)", device.name, topics)
+        self.log.debug("%s payload: %r", request.kind, request.data)
+        return ResultCode.ERR_OK
+
+
+# --- push ------------------------------------------------------------------
+
+
+def push(host: str, port: int, message: Union[str, bytes], timeout: float = 5.0) -> int:
+    """Deliver a cloud-to-device message: connect to the device's inbound port,
+    write the message, close. Returns the number of bytes written.
+
+    Waits (up to ``timeout``) for the device to close its side, so the message
+    has been read when this returns.
+
+    :raises CloudConnectionError: the device's port cannot be reached
+    :raises CloudTimeoutError: connecting or writing took longer than ``timeout``
+    """
+    data = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+    deadline = time.monotonic() + timeout
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            while (remaining := deadline - time.monotonic()) > 0:
+                sock.settimeout(remaining)
+                try:
+                    if not sock.recv(4096):
+                        break
+                except (socket.timeout, OSError):
+                    break
+    except socket.timeout as exc:
+        raise CloudTimeoutError(f"no connection to {host}:{port} within {timeout:g} s") from exc
+    except OSError as exc:
+        raise CloudConnectionError(f"cannot reach {host}:{port}: {_reason(exc)}") from exc
+    return len(data)
+
+
+def _reason(exc: OSError) -> str:
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+# --- the server ------------------------------------------------------------
+
+
+class _Conn:
+    __slots__ = ("buf", "deadline", "drained", "out", "peer", "sock", "state")
+
+    def __init__(self, sock: socket.socket, peer: str, deadline: float) -> None:
+        self.sock = sock
+        self.peer = peer
+        self.buf = bytearray()
+        self.out = b""
+        self.state = "reading"  # -> "writing" -> "draining"
+        self.deadline = deadline
+        self.drained = 0
+
+
+_LISTENER = "listener"
+_WAKE = "wake"
+
+
+class LocalCloud:
+    """A local Hologram cloud on TCP, backed by SQLite.
+
+    One selector thread serves every connection, so a slow or silent client
+    never blocks the others: each connection has an idle timeout, requests over
+    ``max_request_bytes`` are answered ``4`` and closed, and at most
+    ``max_connections`` are open at once (the rest wait in the listen backlog).
+
+    :param host: address to listen on (loopback by default)
+    :param port: TCP port; ``0`` picks a free one (see :attr:`port`)
+    :param db: SQLite file for what is accepted; ``":memory:"`` keeps nothing
+    :param devices: HJSON devices file; only those devices are accepted. Without
+        it, any well-formed credentials are accepted and registered on first contact.
+    :param max_request_bytes: larger requests are refused
+    :param idle_timeout: seconds a connection may stay silent before it is closed
+    :param max_connections: connections served at once
+    :param drain_timeout: seconds to wait for the client to close after the reply
+    :raises ConfigurationError: bad devices file or database path
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        db: PathLike = ":memory:",
+        devices: Optional[PathLike] = None,
+        *,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
+    ) -> None:
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigurationError(f"port must be 0..65535, not {port!r}")
+        if max_request_bytes < 16 or max_connections < 1 or idle_timeout <= 0:
+            raise ConfigurationError(
+                "max_request_bytes must be >= 16, max_connections >= 1, idle_timeout > 0"
+            )
+        self.host = host
+        self.port = port
+        self.db = os.fspath(db)
+        self.devices_file = os.fspath(devices) if devices is not None else None
+        self.max_request_bytes = max_request_bytes
+        self.idle_timeout = float(idle_timeout)
+        self.max_connections = max_connections
+        self.drain_timeout = float(drain_timeout)
+        self.log = logger.getChild(type(self).__name__)
+        self._listed = load_devices_file(devices) if devices is not None else None
+        self._lifecycle = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._store: Optional[CloudStore] = None
+        self._handler: Optional[RequestHandler] = None
+        self._sel: Optional[selectors.BaseSelector] = None
+        self._listener: Optional[socket.socket] = None
+        self._wake_r: Optional[socket.socket] = None
+        self._wake_w: Optional[socket.socket] = None
+        self._conns: dict[int, _Conn] = {}
+        self._accepting = False
+
+    # lifecycle
+
+    def start(self) -> LocalCloud:
+        """Bind, open the database and start serving (a second call does nothing).
+
+        :raises InboundBindError: the address cannot be bound
+        :raises HologramError: the cloud was closed
+        """
+        with self._lifecycle:
+            if self._closed:
+                raise HologramError("this LocalCloud is closed; create a new one")
+            if self._started:
+                return self
+            store = CloudStore(self.db)
+            try:
+                listener = self._bind()
+            except BaseException:
+                store.close()
+                raise
+            self._store = store
+            if self._listed is not None:
+                table = DeviceTable(self._listed, open_registration=False)
+            else:
+                table = DeviceTable(
+                    store.devices(), open_registration=True, on_register=store.add_device
+                )
+            self._handler = RequestHandler(store, table, log=self.log)
+            self._listener = listener
+            self.port = listener.getsockname()[1]
+            self._wake_r, self._wake_w = socket.socketpair()
+            self._wake_r.setblocking(False)
+            self._wake_w.setblocking(False)
+            self._sel = selectors.DefaultSelector()
+            self._sel.register(listener, selectors.EVENT_READ, _LISTENER)
+            self._sel.register(self._wake_r, selectors.EVENT_READ, _WAKE)
+            self._accepting = True
+            self._thread = threading.Thread(
+                target=self._run, name=f"LocalCloud-{self.port}", daemon=True
+            )
+            self._started = True
+            self._thread.start()
+        mode = (
+            f"{len(table)} listed devices"
+            if self._listed is not None
+            else "any credentials (devices registered on first contact)"
+        )
+        self.log.info("listening on %s:%d, accepting %s", self.host, self.port, mode)
+        return self
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            sock = socket.create_server((self.host, self.port), family=family, backlog=128)
+        except OSError as exc:
+            raise InboundBindError(
+                f"cannot listen on {self.host}:{self.port}: {_reason(exc)}"
+            ) from exc
+        sock.setblocking(False)
+        return sock
+
+    def close(self) -> None:
+        """Stop serving, close every connection and the database (idempotent)."""
+        with self._lifecycle:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        self._stop.set()
+        if thread is not None:
+            self._wake()
+            thread.join()
+        for conn in list(self._conns.values()):
+            conn.sock.close()
+        self._conns.clear()
+        for sock in (self._listener, self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+        if self._sel is not None:
+            self._sel.close()
+        if self._store is not None:
+            self._store.close()
+        if thread is not None:
+            self.log.info("stopped")
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)`` the cloud listens on (the real port once started)."""
+        return self.host, self.port
+
+    # what was stored
+
+    def _reader(self) -> tuple[CloudStore, bool]:
+        if self._store is not None and not self._closed:
+            return self._store, False
+        return CloudStore(self.db, readonly=True), True
+
+    def messages(self) -> list[StoredMessage]:
+        """Every message stored so far, oldest first."""
+        store, owned = self._reader()
+        try:
+            return store.messages()
+        finally:
+            if owned:
+                store.close()
+
+    def sms(self) -> list[StoredSMS]:
+        """Every SMS stored so far, oldest first."""
+        store, owned = self._reader()
+        try:
+            return store.sms()
+        finally:
+            if owned:
+                store.close()
+
+    def handle_request(self, body: bytes, peer: str = "-") -> bytes:
+        """Answer one request (terminator removed) as the server would, without a socket."""
+        if self._handler is None:
+            raise HologramError("start the LocalCloud first")
+        return self._handler.handle(body, peer)
+
+    def push(self, host: str, port: int, message: Union[str, bytes], timeout: float = 5.0) -> int:
+        """Deliver a cloud-to-device message to a device's inbound port (see :func:`push`)."""
+        sent = push(host, port, message, timeout)
+        self.log.info("pushed %d bytes to %s:%d", sent, host, port)
+        return sent
+
+    # the selector loop
+
+    def _wake(self) -> None:
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"x")
+            except OSError:  # buffer full: a wake-up is already pending
+                pass
+
+    def _run(self) -> None:
+        assert self._sel is not None
+        try:
+            while not self._stop.is_set():
+                for key, mask in self._sel.select(self._next_timeout()):
+                    if key.data is _LISTENER:
+                        self._accept()
+                    elif key.data is _WAKE:
+                        self._drain_wake()
+                    else:
+                        self._service(key.data, mask)
+                self._expire(time.monotonic())
+        except Exception:  # a bug here must not leave the port silently dead
+            self.log.exception("server loop failed")
+
+    def _next_timeout(self) -> Optional[float]:
+        if not self._conns:
+            return None
+        soonest = min(c.deadline for c in self._conns.values())
+        return max(0.0, soonest - time.monotonic())
+
+    def _drain_wake(self) -> None:
+        assert self._wake_r is not None
+        try:
+            while self._wake_r.recv(512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _accept(self) -> None:
+        assert self._listener is not None and self._sel is not None
+        while len(self._conns) < self.max_connections:
+            try:
+                sock, addr = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. EMFILE: try again on the next event
+                self.log.warning("accept failed: %s", _reason(exc))
+                return
+            sock.setblocking(False)
+            peer = f"{addr[0]}:{addr[1]}"
+            conn = _Conn(sock, peer, time.monotonic() + self.idle_timeout)
+            self._conns[sock.fileno()] = conn
+            self._sel.register(sock, selectors.EVENT_READ, conn)
+        if self._accepting:  # at the cap: leave the rest in the backlog
+            self._sel.unregister(self._listener)
+            self._accepting = False
+
+    def _finish(self, conn: _Conn) -> None:
+        assert self._sel is not None and self._listener is not None
+        self._conns.pop(conn.sock.fileno(), None)
+        try:
+            self._sel.unregister(conn.sock)
+        except (KeyError, ValueError):
+            pass
+        conn.sock.close()
+        if not self._accepting and len(self._conns) < self.max_connections:
+            self._sel.register(self._listener, selectors.EVENT_READ, _LISTENER)
+            self._accepting = True
+
+    def _service(self, conn: _Conn, mask: int) -> None:
+        if conn.state == "writing":
+            self._write(conn)
+            return
+        try:
+            limit = self.max_request_bytes + 1 - len(conn.buf) if conn.state == "reading" else 65536
+            data = conn.sock.recv(max(limit, 1))
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._finish(conn)
+            return
+        if conn.state == "draining":
+            conn.drained += len(data)
+            if not data or conn.drained > _DRAIN_LIMIT:
+                self._finish(conn)
+            return
+        if not data:  # the client half-closed: what came is the request
+            if conn.buf:
+                self._answer(conn, bytes(conn.buf))
+            else:
+                self._finish(conn)
+            return
+        start = max(0, len(conn.buf) - 3)
+        conn.buf += data
+        conn.deadline = time.monotonic() + self.idle_timeout
+        found = find_terminator(conn.buf, start)
+        if found is not None and sum(found) <= self.max_request_bytes:
+            self._answer(conn, bytes(conn.buf[: found[0]]))
+        elif len(conn.buf) > self.max_request_bytes:
+            kind = request_kind(conn.buf)
+            self.log.info(
+                "%s from %s refused: %d (over %d bytes)",
+                kind,
+                conn.peer,
+                int(ResultCode.ERR_PAYLOADINVALID),
+                self.max_request_bytes,
+            )
+            self._reply(conn, encode_reply(kind, ResultCode.ERR_PAYLOADINVALID))
+
+    def _answer(self, conn: _Conn, body: bytes) -> None:
+        assert self._handler is not None
+        self._reply(conn, self._handler.handle(body, conn.peer))
+
+    def _reply(self, conn: _Conn, reply: bytes) -> None:
+        conn.buf = bytearray()
+        conn.out = reply
+        conn.state = "writing"
+        self._write(conn)
+
+    def _write(self, conn: _Conn) -> None:
+        assert self._sel is not None
+        try:
+            sent = conn.sock.send(conn.out)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._finish(conn)
+            return
+        conn.out = conn.out[sent:]
+        if conn.out:
+            self._sel.modify(conn.sock, selectors.EVENT_WRITE, conn)
+            return
+        # Reply written: half-close so the client sees the end, then wait
+        # briefly for its close (closing with unread input would reset the
+        # connection and could destroy the reply before the client reads it).
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._finish(conn)
+            return
+        conn.state = "draining"
+        conn.deadline = time.monotonic() + self.drain_timeout
+        self._sel.modify(conn.sock, selectors.EVENT_READ, conn)
+
+    def _expire(self, now: float) -> None:
+        for conn in [c for c in self._conns.values() if c.deadline <= now]:
+            if conn.state == "reading" and conn.buf:
+                kind = request_kind(conn.buf)
+                self.log.info(
+                    "%s from %s refused: %d (incomplete, silent for %g s)",
+                    kind,
+                    conn.peer,
+                    int(ResultCode.ERR_MSGINVALID),
+                    self.idle_timeout,
+                )
+                self._reply(conn, encode_reply(kind, ResultCode.ERR_MSGINVALID))
+            else:
+                self._finish(conn)

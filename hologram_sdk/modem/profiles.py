@@ -1,0 +1,148 @@
+"""Per-modem facts in one table each: USB ids, ports, chat script and quirks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from hologram_sdk.errors import UnknownInterfaceError
+
+
+@dataclass(frozen=True)
+class ModemProfile:
+    """What the SDK knows about one modem model.
+
+    :param name: registry key (``e303``, ``ms2131``, ``iota``)
+    :param description: human-readable name
+    :param usb_ids: ``(vendor, product)`` pairs in modem mode, lower-case hex
+    :param storage_usb_ids: ids the stick shows before mode switching (no tty)
+    :param default_device: the port the reference uses by default
+    :param at_interface: USB interface number of the AT/PPP port
+    :param at_interface_during_ppp: interface that still answers AT while PPP
+        holds the data port (None when there is none)
+    :param at_device_during_ppp: the conventional tty of that interface
+    :param chat_script: file name of the shipped chat script
+    :param modes: the modes the class accepts (``ppp``, ``serial``)
+    :param huawei_iccid: the ICCID may need ``AT^ICCID?`` (old Huawei firmware)
+    :param huawei_urcs: the modem sends ``^RSSI``/``^MODE``/``^BOOT`` URCs
+    :param has_usocket: the modem has u-blox AT sockets (``+USOCR``...)
+    :param manufacturer: what ``AT+CGMI`` answers
+    """
+
+    name: str
+    description: str
+    usb_ids: tuple[tuple[str, str], ...]
+    storage_usb_ids: tuple[tuple[str, str], ...]
+    default_device: str
+    at_interface: int
+    at_interface_during_ppp: Optional[int]
+    at_device_during_ppp: Optional[str]
+    chat_script: str
+    modes: tuple[str, ...]
+    huawei_iccid: bool
+    huawei_urcs: bool
+    has_usocket: bool
+    manufacturer: str
+
+
+E303_PROFILE = ModemProfile(
+    name="e303",
+    description="Huawei E303 HSPA USB stick",
+    usb_ids=(("12d1", "1001"),),
+    storage_usb_ids=(("12d1", "1f01"), ("12d1", "1446")),
+    default_device="/dev/ttyUSB0",
+    at_interface=0,
+    at_interface_during_ppp=2,
+    at_device_during_ppp="/dev/ttyUSB2",
+    chat_script="default-script",
+    modes=("ppp",),
+    huawei_iccid=True,
+    huawei_urcs=True,
+    has_usocket=False,
+    manufacturer="huawei",
+)
+
+MS2131_PROFILE = ModemProfile(
+    name="ms2131",
+    description="Huawei MS2131 HSPA+ USB stick",
+    usb_ids=(("12d1", "1506"),),
+    storage_usb_ids=(("12d1", "14fe"),),
+    default_device="/dev/ttyUSB0",
+    at_interface=0,
+    at_interface_during_ppp=2,
+    at_device_during_ppp="/dev/ttyUSB2",
+    chat_script="default-script",
+    modes=("ppp",),
+    huawei_iccid=True,
+    huawei_urcs=True,
+    has_usocket=False,
+    manufacturer="huawei",
+)
+
+IOTA_PROFILE = ModemProfile(
+    name="iota",
+    description="Hologram iota (u-blox SARA-U201)",
+    usb_ids=(("1546", "1102"), ("1546", "1104")),
+    storage_usb_ids=(),
+    default_device="/dev/ttyACM0",
+    at_interface=0,
+    at_interface_during_ppp=2,
+    at_device_during_ppp="/dev/ttyACM1",
+    chat_script="default-script",
+    modes=("ppp", "serial"),
+    huawei_iccid=False,
+    huawei_urcs=False,
+    has_usocket=True,
+    manufacturer="u-blox",
+)
+
+#: a modem the SDK has no table for: standard 27.007 only
+GENERIC_PROFILE = ModemProfile(
+    name="generic",
+    description="generic 3GPP TS 27.007 modem",
+    usb_ids=(),
+    storage_usb_ids=(),
+    default_device="/dev/ttyUSB0",
+    at_interface=0,
+    at_interface_during_ppp=None,
+    at_device_during_ppp=None,
+    chat_script="default-script",
+    modes=("ppp",),
+    huawei_iccid=False,
+    huawei_urcs=False,
+    has_usocket=False,
+    manufacturer="",
+)
+
+#: name -> profile, in the order discovery tries them
+PROFILES: dict[str, ModemProfile] = {
+    "e303": E303_PROFILE,
+    "ms2131": MS2131_PROFILE,
+    "iota": IOTA_PROFILE,
+}
+VALID_PROFILES = frozenset(PROFILES)
+
+
+def get_profile(name: str) -> ModemProfile:
+    """The profile called ``name`` (case-insensitive).
+
+    :raises UnknownInterfaceError: not a known profile; the message lists them
+    """
+    key = str(name).strip().lower()
+    if key == GENERIC_PROFILE.name:
+        return GENERIC_PROFILE
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise UnknownInterfaceError(
+            f"unknown modem profile {name!r}; valid: {', '.join(sorted(PROFILES))}"
+        ) from None
+
+
+def profile_for_usb_id(vendor: str, product: str) -> Optional[ModemProfile]:
+    """The profile whose modem-mode ids include ``vendor:product``, if any."""
+    pair = (vendor.strip().lower(), product.strip().lower())
+    for profile in PROFILES.values():
+        if pair in profile.usb_ids:
+            return profile
+    return None

@@ -1,0 +1,42 @@
+"""Durable store-and-forward outbox: messages wait in SQLite until the cloud has replied.
+
+One row per message, FIFO per destination (``"host:port"``). A row is deleted
+only after the cloud's reply was received (:meth:`Outbox.ack`); a refusal that
+retrying cannot fix moves it to the dead-letter table (:meth:`Outbox.dead_letter`).
+Several processes may share one file: rows are claimed in a transaction, so no
+two senders hold the same row at the same time.
+
+- :mod:`~hologram_sdk.outbox.item`: :class:`OutboxItem`, :func:`default_path`, constants
+- :mod:`~hologram_sdk.outbox.store`: :class:`Outbox` (the SQLite file; durability notes)
+- :mod:`~hologram_sdk.outbox.delivery`: :class:`OutboxDelivery` (FIFO rounds, the
+  background flusher with backoff) and :func:`tcp_send`
+
+The file holds the exact request bytes, credentials included, so it is created
+with mode 0600 (and its default directory with 0700).
+"""
+
+from __future__ import annotations
+
+from hologram_sdk.outbox.item import (
+    DEFAULT_LEASE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEAD,
+    DEFAULT_MAX_MESSAGES,
+    KINDS,
+    POLICIES,
+    OutboxItem,
+    default_path,
+)
+from hologram_sdk.outbox.store import Outbox
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEAD",
+    "DEFAULT_MAX_MESSAGES",
+    "KINDS",
+    "POLICIES",
+    "Outbox",
+    "OutboxItem",
+    "default_path",
+]

@@ -1,0 +1,370 @@
+"""Delivery of outbox messages: FIFO rounds, and a background flusher with backoff.
+
+A round (:meth:`OutboxDelivery.flush_now`) sends one destination's messages
+oldest first until none is left or a send fails for a transport reason:
+
+========================================  ==========================================
+outcome of ``send(item)``                  what happens to the row
+========================================  ==========================================
+``ERR_OK`` or ``ERR_CONNCLOSED``          deleted (the reply was received);
+                                          ``message.sent``; backoff reset
+a permanent refusal (2, 3, 4, 5, 7, 8)    moved to the dead letters;
+                                          ``message.failed``; the round goes on
+``ERR_INTERNAL`` (6), ``ERR_UNKNOWN``     kept, ``attempts`` + 1; the round stops
+(-1) or any other code                    and the next one waits for the backoff
+an exception (refused, reset, timeout,    kept, ``attempts`` + 1; the round stops
+no reply, or anything else)               and the next one waits for the backoff
+========================================  ==========================================
+
+``ERR_INTERNAL`` and ``ERR_UNKNOWN`` are retried because neither says the
+message itself is wrong: the cloud had a problem, or the reply was lost or
+garbled. Retrying them could in theory go on forever, so ``max_attempts``
+(off by default) dead-letters a row after that many failed attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Callable, Optional
+
+from hologram_sdk.cloud.protocol import (
+    PERMANENT_FAILURES,
+    ResultCode,
+    parse_reply,
+    result_was_success,
+    to_result_code,
+)
+from hologram_sdk.cloud.transport import Transport, send_request
+from hologram_sdk.errors import ConfigurationError, OutboxError
+from hologram_sdk.events import MESSAGE_SENT, Event
+from hologram_sdk.outbox.item import OutboxItem
+from hologram_sdk.outbox.store import Outbox
+
+logger = logging.getLogger(__name__)
+
+#: Sends one stored request and returns the cloud's result code; raises on
+#: transport failures (``CloudConnectionError``, ``CloudTimeoutError``, ``OSError``).
+Send = Callable[[OutboxItem], int]
+
+DEFAULT_BASE = 1.0
+DEFAULT_CAP = 300.0
+DEFAULT_JITTER = 0.2
+#: Rows claimed per transaction during a round.
+DEFAULT_BATCH = 64
+
+
+@dataclass
+class FlushResult:
+    """What one delivery round did."""
+
+    #: Delivered and deleted.
+    sent: int = 0
+    #: Refused for good and moved to the dead letters.
+    failed: int = 0
+    #: Why the round stopped before the queue was empty (``None``: it emptied).
+    error: Optional[str] = None
+
+    @property
+    def done(self) -> int:
+        """Rows that left the queue this round."""
+        return self.sent + self.failed
+
+
+def parse_destination(destination: str) -> tuple[str, int]:
+    """Split a destination key ``host:port`` (or ``[v6addr]:port``) into its parts.
+
+    :raises ConfigurationError: not ``host:port`` with a port from 1 to 65535
+    """
+    host, sep, port = destination.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"destination {destination!r} is not host:port")
+    return host, int(port)
+
+
+def destination_key(host: str, port: int) -> str:
+    """The destination key of ``host`` and ``port`` (IPv6 addresses bracketed)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _reply_complete(data: bytes, closed: bool) -> bool:
+    if data[:1] == b"[":  # the usual JSON reply: whole at its ']' (parsed once, later)
+        return b"]" in data or closed
+    return parse_reply(data, closed).complete
+
+
+def tcp_send(
+    item: OutboxItem, timeout: float = 5.0, transport: Optional[Transport] = None
+) -> ResultCode:
+    """Deliver one row over TCP to its destination, as the clouds do.
+
+    ``message``/``sms`` rows get the Hologram cloud's result code (the reply is
+    read until it parses). ``raw`` rows (``CustomCloud``) are written, the
+    write side is shut down, and any reply or a clean close means ``ERR_OK``.
+
+    :raises CloudConnectionError: refused, reset or unreachable
+    :raises CloudTimeoutError: no connection or no reply within ``timeout``
+    """
+    host, port = parse_destination(item.destination)
+    send = transport if transport is not None else send_request
+    if item.kind == "raw":
+        send(host, port, item.body, timeout, None, half_close=True)
+        return ResultCode.ERR_OK
+    reply = send(host, port, item.body, timeout, _reply_complete)
+    return parse_reply(reply, closed=True).code
+
+
+def tcp_sender(timeout: float = 5.0, transport: Optional[Transport] = None) -> Send:
+    """A ``send`` for :class:`OutboxDelivery`: :func:`tcp_send` with these settings."""
+
+    def send(item: OutboxItem) -> ResultCode:
+        return tcp_send(item, timeout, transport)
+
+    return send
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class OutboxDelivery:
+    """Delivers one destination's outbox rows through ``send``.
+
+    :param outbox: the outbox to read
+    :param send: delivers one item and returns the result code; raises on
+        transport failures
+    :param destination: which rows to deliver (the ``destination`` key)
+    :param event: where ``message.sent`` goes (default: ``outbox.event``)
+    :param base: first backoff delay, seconds
+    :param cap: longest backoff delay, seconds
+    :param jitter: fraction in [0, 1): each delay is shortened by up to this part
+    :param random: source of jitter in [0, 1)
+    :param ready: returns ``False`` while sending is pointless (network down);
+        the background thread then waits for :meth:`wake`
+    :param wait: how the background thread sleeps, ``wait(timeout)``
+        (``None`` = until woken); default: on an internal ``threading.Event``
+        that :meth:`wake` and :meth:`close` set
+    :param max_attempts: dead-letter a row after this many failed attempts
+        with ``ERR_INTERNAL``/``ERR_UNKNOWN`` (default: never)
+    :param batch: rows claimed per transaction
+    :param name: the background thread's name
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        send: Send,
+        destination: str,
+        *,
+        event: Optional[Event] = None,
+        base: float = DEFAULT_BASE,
+        cap: float = DEFAULT_CAP,
+        jitter: float = DEFAULT_JITTER,
+        random: Callable[[], float] = random.random,
+        ready: Optional[Callable[[], bool]] = None,
+        wait: Optional[Callable[[Optional[float]], object]] = None,
+        max_attempts: Optional[int] = None,
+        batch: int = DEFAULT_BATCH,
+        name: Optional[str] = None,
+    ) -> None:
+        if not 0 < base <= cap:
+            raise ConfigurationError(f"backoff needs 0 < base <= cap, got {base!r} and {cap!r}")
+        if not 0 <= jitter < 1:
+            raise ConfigurationError(f"jitter must be in [0, 1), got {jitter!r}")
+        if batch < 1:
+            raise ConfigurationError(f"batch must be at least 1, got {batch!r}")
+        self.outbox = outbox
+        self.destination = destination
+        self.event = event if event is not None else outbox.event
+        self.base = float(base)
+        self.cap = float(cap)
+        self.jitter = float(jitter)
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self._send = send
+        self._random = random
+        self._ready = ready
+        self._wakeup = threading.Event()
+        self._wait = wait if wait is not None else self._wakeup.wait
+        self._stop = threading.Event()
+        self._round_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+        self._name = name or f"hologram-outbox {destination}"
+        #: Failed rounds since the last success (drives the backoff).
+        self.failures = 0
+        #: This sender's claim owner (its own, so rounds can free leftovers).
+        self.owner = outbox.new_owner()
+
+    # --- backoff ------------------------------------------------------------
+
+    def backoff_delay(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed rounds in a row (>= 1).
+
+        ``base * 2 ** (failures - 1)``, at most ``cap``, then shortened by a
+        random part of at most ``jitter`` of itself.
+        """
+        exponent = min(max(failures, 1) - 1, 64)
+        delay = min(self.cap, self.base * 2.0**exponent)
+        return delay * (1.0 - self.jitter * self._random())
+
+    # --- one round ----------------------------------------------------------
+
+    def flush_now(self, progress: Optional[Callable[[FlushResult], object]] = None) -> FlushResult:
+        """Deliver oldest first until the queue is empty or a send fails.
+
+        Only one round runs at a time per instance (a second caller waits).
+
+        :param progress: called with the running counts after each row
+        """
+        with self._round_lock:
+            result = FlushResult()
+            try:
+                self._round(result, progress)
+            except OutboxError as exc:
+                logger.error("outbox delivery to %s stopped: %s", self.destination, exc)
+                result.error = str(exc)
+            with self._state_lock:
+                if result.sent:
+                    self.failures = 0
+                if result.error is not None:
+                    self.failures += 1
+            return result
+
+    def _round(
+        self, result: FlushResult, progress: Optional[Callable[[FlushResult], object]]
+    ) -> None:
+        # Claims left by an earlier round of ours that stopped on an error.
+        self.outbox.release_claims(self.owner)
+        self.outbox.release_stale_claims()
+        while not self._stop.is_set():
+            items = self.outbox.claim(self.destination, self.owner, limit=self.batch)
+            if not items:
+                return
+            for index, item in enumerate(items):
+                if self._stop.is_set():
+                    self.outbox.unclaim(items[index:])
+                    return
+                if not self._deliver(item, result):
+                    self.outbox.unclaim(items[index + 1 :])
+                    return
+                if progress is not None:
+                    progress(result)
+
+    def _deliver(self, item: OutboxItem, result: FlushResult) -> bool:
+        """Send one claimed row; ``False`` stops the round."""
+        try:
+            code = to_result_code(int(self._send(item)))
+        except Exception as exc:  # transport failure, or a bug in send: keep the row
+            result.error = _describe(exc)
+            logger.info(
+                "outbox: message %s to %s not delivered (%s); will retry",
+                item.id,
+                self.destination,
+                result.error,
+            )
+            self.outbox.release(item, result.error)
+            return False
+        if result_was_success(code):
+            self.outbox.ack(item)
+            result.sent += 1
+            logger.debug("outbox: message %s delivered to %s", item.id, self.destination)
+            self.event.broadcast(MESSAGE_SENT, item)
+            return True
+        if code in PERMANENT_FAILURES or (
+            self.max_attempts is not None and item.attempts + 1 >= self.max_attempts
+        ):
+            self.outbox.dead_letter(item, code, f"refused by the cloud: {code.name}")
+            result.failed += 1
+            return True
+        result.error = f"cloud answered {code.name} ({int(code)})"
+        self.outbox.release(item, result.error)
+        return False
+
+    # --- background thread --------------------------------------------------
+
+    def run_once(self) -> Optional[float]:
+        """One step of the background loop.
+
+        :returns: seconds to wait before the next round, or ``None`` to wait
+            for :meth:`wake` (the queue is empty, or ``ready()`` said no)
+        """
+        if self._ready is not None and not self._ready():
+            return None
+        if not self.outbox.has_pending(self.destination):
+            return None
+        result = self.flush_now()
+        if result.error is None:
+            return None if not self.outbox.has_pending(self.destination) else 0.0
+        with self._state_lock:
+            failures = self.failures
+        delay = self.backoff_delay(failures)
+        logger.info(
+            "outbox: delivery to %s failed %d time(s) in a row; next try in %.1f s",
+            self.destination,
+            failures,
+            delay,
+        )
+        return delay
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                delay = self.run_once()
+            except Exception:  # never let the thread die: log and back off
+                logger.exception("outbox delivery to %s: unexpected error", self.destination)
+                with self._state_lock:
+                    self.failures += 1
+                    delay = self.backoff_delay(self.failures)
+            if self._stop.is_set():
+                break
+            if delay != 0.0:
+                self._wait(delay)
+            self._wakeup.clear()
+
+    def start(self) -> None:
+        """Start the background thread (idempotent)."""
+        with self._state_lock:
+            if self._stop.is_set():
+                raise OutboxError("this delivery was closed")
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread runs."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def wake(self) -> None:
+        """Make the background thread start a round now (no-op when not started)."""
+        self._wakeup.set()
+
+    def close(self, timeout: Optional[float] = 10.0) -> None:
+        """Stop the background thread after its current send and join it (idempotent)."""
+        self._stop.set()
+        self._wakeup.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                logger.warning("outbox delivery thread %s did not stop in time", self._name)
+
+    def __enter__(self) -> OutboxDelivery:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()

@@ -1,0 +1,613 @@
+"""The outbox's SQLite store: bounded, durable, shared safely between processes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Callable, Optional, Union
+
+from hologram_sdk.errors import ConfigurationError, OutboxError, OutboxFullError
+from hologram_sdk.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
+from hologram_sdk.outbox.claims import like_prefix, owner_is_dead
+from hologram_sdk.outbox.item import (
+    DEFAULT_LEASE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEAD,
+    DEFAULT_MAX_MESSAGES,
+    KINDS,
+    POLICIES,
+    OutboxItem,
+    PathLike,
+    TopicsArg,
+    default_path,
+    topics_list,
+)
+from hologram_sdk.outbox.schema import (
+    COLUMNS,
+    DEAD_COLUMNS,
+    DURABLE,
+    RELAXED,
+    SCHEMA,
+    dead_item,
+    pending_item,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Outbox:
+    """A bounded, durable FIFO of outgoing messages in one SQLite file.
+
+    Thread-safe; several processes may share the file.
+
+    :param path: the database file (default :func:`default_path`); created
+        with mode 0600, its parent directories as needed
+    :param max_messages: at most this many pending messages (all destinations)
+    :param max_bytes: at most this many stored bytes (body plus text)
+    :param policy: when full, ``"drop_oldest"`` (default) drops the oldest
+        waiting messages to make room, ``"drop_newest"`` drops the new one,
+        ``"reject"`` raises :class:`OutboxFullError`. Every drop is logged
+        and broadcast as ``message.dropped`` with the :class:`OutboxItem`.
+    :param event: the event bus for ``message.dropped``/``message.failed``
+        (default: a new :class:`Event`, available as :attr:`event`)
+    :param clock: wall clock for ``created`` and claim times (shared between
+        processes, so not monotonic)
+    :param lease: seconds after which a claim is considered abandoned
+    :param max_dead: dead letters kept (oldest removed first)
+    :param busy_timeout: seconds to wait for another process's write lock
+    :param max_file_bytes: a hard cap on the database's size (SQLite
+        ``max_page_count``): a write that needs more fails as if the disk were
+        full, with :class:`OutboxError`, however the bounds are set
+    :raises ConfigurationError: a bad bound or policy
+    :raises OutboxError: the file cannot be created or opened as an outbox
+    """
+
+    def __init__(
+        self,
+        path: Optional[PathLike] = None,
+        *,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        policy: str = "drop_oldest",
+        event: Optional[Event] = None,
+        clock: Callable[[], float] = time.time,
+        lease: float = DEFAULT_LEASE,
+        max_dead: int = DEFAULT_MAX_DEAD,
+        busy_timeout: float = 10.0,
+        max_file_bytes: Optional[int] = None,
+    ) -> None:
+        for name, value in (("max_messages", max_messages), ("max_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        if policy not in POLICIES:
+            raise ConfigurationError(
+                f"unknown outbox policy {policy!r}; valid: {', '.join(POLICIES)}"
+            )
+        if lease <= 0:
+            raise ConfigurationError(f"lease must be positive, got {lease!r}")
+        self.path = Path(path) if path is not None else default_path()
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self.policy = policy
+        self.event = event if event is not None else Event()
+        self.lease = float(lease)
+        self.max_dead = max_dead
+        self._clock = clock
+        self._hostname = socket.gethostname()
+        #: This instance's claim owner: ``host:pid:token``.
+        self.owner = f"{self._hostname}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._owners = 0
+        self._lock = threading.RLock()
+        self._sync = ""
+        self._conn: Optional[sqlite3.Connection] = self._open(busy_timeout, max_file_bytes)
+
+    # --- lifecycle ----------------------------------------------------------
+
+    def _open(self, busy_timeout: float, max_file_bytes: Optional[int]) -> sqlite3.Connection:
+        try:
+            if self.path.parent != Path(""):
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise OutboxError(
+                f"cannot create the outbox database {str(self.path)!r}: {exc.strerror or exc}"
+            ) from exc
+        conn: Optional[sqlite3.Connection] = None
+        try:
+            conn = sqlite3.connect(
+                str(self.path),
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                logger.warning("outbox %s: journal mode is %s, not WAL", self.path, mode)
+            if max_file_bytes is not None:
+                page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+                conn.execute(f"PRAGMA max_page_count={max(1, int(max_file_bytes) // page)}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+            elif version != 1:
+                raise OutboxError(
+                    f"outbox database {str(self.path)!r} has schema version {version}; "
+                    "this SDK knows version 1"
+                )
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise self._translate(exc, "open") from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        """Give back this instance's claims and close the file (idempotent)."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            try:
+                self._set_sync(conn, RELAXED)
+                conn.execute(
+                    "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
+                    "WHERE claim_owner = ? OR claim_owner LIKE ? ESCAPE '\\'",
+                    (self.owner, like_prefix(self.owner + ".")),
+                )
+            except sqlite3.Error as exc:
+                logger.warning("outbox %s: could not release claims at close: %s", self.path, exc)
+            finally:
+                conn.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._conn is None
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"Outbox({str(self.path)!r}, policy={self.policy!r}, {state})"
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _translate(self, exc: sqlite3.Error, what: str) -> OutboxError:
+        text = str(exc)
+        low = text.lower()
+        where = f"outbox {str(self.path)!r}"
+        if "full" in low:
+            return OutboxError(
+                f"{where}: the disk (or the database's size limit) is full; could not {what}. "
+                "Messages already stored are kept."
+            )
+        if "readonly" in low or "read-only" in low:
+            return OutboxError(
+                f"{where} is read-only; could not {what}. Messages already stored are kept."
+            )
+        if "unable to open" in low:
+            return OutboxError(f"cannot open the {where}: {text}")
+        if "locked" in low or "busy" in low:
+            return OutboxError(f"{where} is locked by another process; could not {what}")
+        if "not a database" in low or "malformed" in low:
+            return OutboxError(f"{where} is not a valid outbox database ({text})")
+        return OutboxError(f"{where}: could not {what}: {text}")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise OutboxError(f"outbox {str(self.path)!r} is closed")
+        return self._conn
+
+    def _set_sync(self, conn: sqlite3.Connection, mode: str) -> None:
+        if self._sync != mode:
+            conn.execute(f"PRAGMA synchronous={mode}")
+            self._sync = mode
+
+    @contextmanager
+    def _write(self, what: str, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                self._set_sync(conn, DURABLE if durable else RELAXED)
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback(conn)
+                raise self._translate(exc, what) from exc
+            except BaseException:
+                self._rollback(conn)
+                raise
+
+    def _write_one(self, what: str, sql: str, args: Sequence[object] = ()) -> int:
+        """One statement in its own (implicit) transaction: one execute, not three.
+
+        :returns: the number of rows it changed
+        """
+        with self._lock:
+            conn = self._connection()
+            try:
+                self._set_sync(conn, RELAXED)
+                return int(conn.execute(sql, tuple(args)).rowcount)
+            except sqlite3.Error as exc:
+                self._rollback(conn)
+                raise self._translate(exc, what) from exc
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:  # already rolled back by SQLite itself
+                pass
+
+    def _read(self, what: str, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            conn = self._connection()
+            try:
+                return list(conn.execute(sql, tuple(args)).fetchall())
+            except sqlite3.Error as exc:
+                raise self._translate(exc, what) from exc
+
+    # --- storing ------------------------------------------------------------
+
+    def put(
+        self,
+        destination: str,
+        kind: str,
+        body: Union[bytes, bytearray, str],
+        topics: TopicsArg = None,
+        *,
+        text: Optional[str] = None,
+    ) -> Optional[OutboxItem]:
+        """Store one message; it is committed (fsynced) before this returns.
+
+        :param destination: the destination key, e.g. ``"host:port"``
+        :param kind: ``"message"``, ``"sms"`` or ``"raw"`` (see :data:`KINDS`)
+        :param body: the exact request bytes (a ``str`` is stored as UTF-8)
+        :param topics: a topic or a list of them, kept with the row
+        :param text: the message as the application gave it, for display and
+            events, when ``body`` is not readable (e.g. an encoded request)
+        :returns: the stored item, or ``None`` when policy ``drop_newest``
+            dropped it because the outbox is full
+        :raises OutboxFullError: full with policy ``reject``, or the message
+            alone is larger than ``max_bytes``
+        :raises OutboxError: the disk is full or the file is unwritable
+        """
+        if not isinstance(destination, str) or not destination:
+            raise ConfigurationError(f"destination must be a non-empty string, got {destination!r}")
+        if kind not in KINDS:
+            raise ConfigurationError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}")
+        if isinstance(body, str):
+            data = body.encode("utf-8", errors="surrogateescape")
+        elif isinstance(body, (bytes, bytearray)):
+            data = bytes(body)
+        else:
+            raise ConfigurationError(f"body must be bytes or str, got {type(body).__name__}")
+        topic_list = topics_list(topics)
+        item = OutboxItem(
+            id=None,
+            destination=destination,
+            kind=kind,
+            body=data,
+            topics=topic_list,
+            text=text,
+            created=self._clock(),
+        )
+        size = item.size
+        if size > self.max_bytes:
+            raise OutboxFullError(
+                f"a message of {size} bytes can never fit in an outbox of "
+                f"max_bytes={self.max_bytes}"
+            )
+        dropped: list[OutboxItem] = []
+        with self._write("store the message", durable=True) as conn:
+            messages, stored, last_id = conn.execute(
+                "SELECT messages, bytes, last_id FROM outbox_stats WHERE one = 1"
+            ).fetchone()
+            over_count = messages + 1 - self.max_messages
+            over_bytes = stored + size - self.max_bytes
+            if over_count > 0 or over_bytes > 0:
+                if self.policy == "reject":
+                    raise OutboxFullError(
+                        f"outbox {str(self.path)!r} is full ({messages} messages, {stored} "
+                        f"bytes; limits {self.max_messages} and {self.max_bytes}); "
+                        "message rejected"
+                    )
+                if self.policy == "drop_newest":
+                    dropped.append(item)
+                else:
+                    dropped = self._take_oldest(conn, over_count, over_bytes)
+            if not dropped or dropped[0] is not item:
+                conn.execute(
+                    "INSERT INTO outbox "
+                    "(id, destination, kind, body, text, topics, size, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        last_id + 1,
+                        destination,
+                        kind,
+                        data,
+                        text,
+                        json.dumps(topic_list) if topic_list else None,
+                        size,
+                        item.created,
+                    ),
+                )
+                item.id = last_id + 1
+        for victim in dropped:
+            logger.warning(
+                "outbox %s full (policy %s): dropped message %s for %s (%d bytes)",
+                self.path,
+                self.policy,
+                "(new)" if victim.id is None else victim.id,
+                victim.destination,
+                victim.size,
+            )
+            self.event.broadcast(MESSAGE_DROPPED, victim)
+        if item.id is None:
+            return None
+        logger.debug("outbox: stored message %d for %s", item.id, destination)
+        return item
+
+    def _take_oldest(
+        self, conn: sqlite3.Connection, over_count: int, over_bytes: int
+    ) -> list[OutboxItem]:
+        """Delete the oldest rows (unclaimed first) until the new one fits."""
+        victims: list[OutboxItem] = []
+        freed = 0
+        for where in ("claim_owner IS NULL", "claim_owner IS NOT NULL"):
+            cursor = conn.execute(f"SELECT {COLUMNS} FROM outbox WHERE {where} ORDER BY id")
+            for row in cursor:
+                if len(victims) >= over_count and freed >= over_bytes:
+                    break
+                victim = pending_item(row)
+                victims.append(victim)
+                freed += victim.size
+            cursor.close()
+            if len(victims) >= over_count and freed >= over_bytes:
+                break
+        conn.executemany("DELETE FROM outbox WHERE id = ?", [(v.id,) for v in victims])
+        return victims
+
+    # --- reading ------------------------------------------------------------
+
+    def has_pending(self, destination: Optional[str] = None) -> bool:
+        """Whether any message waits (for ``destination``, or at all)."""
+        if destination is None:
+            rows = self._read("read", "SELECT 1 FROM outbox LIMIT 1")
+        else:
+            rows = self._read(
+                "read", "SELECT 1 FROM outbox WHERE destination = ? LIMIT 1", (destination,)
+            )
+        return bool(rows)
+
+    def pending(
+        self, destination: Optional[str] = None, limit: Optional[int] = None
+    ) -> list[OutboxItem]:
+        """Waiting messages, oldest first."""
+        where, args = ("WHERE destination = ?", [destination]) if destination else ("", [])
+        rows = self._read(
+            "read",
+            f"SELECT {COLUMNS} FROM outbox {where} ORDER BY id LIMIT ?",
+            [*args, -1 if limit is None else limit],
+        )
+        return [pending_item(row) for row in rows]
+
+    def count(self, destination: Optional[str] = None) -> int:
+        """How many messages wait (for ``destination``, or at all)."""
+        if destination is None:
+            rows = self._read("read", "SELECT messages FROM outbox_stats WHERE one = 1")
+        else:
+            rows = self._read(
+                "read", "SELECT count(*) FROM outbox WHERE destination = ?", (destination,)
+            )
+        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+
+    def stored_bytes(self) -> int:
+        """Bytes counted against ``max_bytes``."""
+        rows = self._read("read", "SELECT bytes FROM outbox_stats WHERE one = 1")
+        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+
+    def destinations(self) -> list[str]:
+        """Destinations with waiting messages, the one with the oldest message first."""
+        rows = self._read(
+            "read",
+            "SELECT destination FROM outbox GROUP BY destination ORDER BY min(id)",
+        )
+        return [str(row[0]) for row in rows]
+
+    def dead(self, limit: Optional[int] = None) -> list[OutboxItem]:
+        """Dead letters, oldest first; each has ``code`` and ``failed_at``."""
+        rows = self._read(
+            "read",
+            f"SELECT {DEAD_COLUMNS} FROM dead_letter ORDER BY failed_at, id LIMIT ?",
+            [-1 if limit is None else limit],
+        )
+        return [dead_item(row) for row in rows]
+
+    # --- claiming and delivery bookkeeping ----------------------------------
+
+    def claim(
+        self, destination: str, owner: Optional[str] = None, limit: int = 1
+    ) -> list[OutboxItem]:
+        """Claim up to ``limit`` of the oldest unclaimed rows of ``destination``.
+
+        One transaction (``BEGIN IMMEDIATE``), so two connections or processes
+        never hold the same row. A claim older than ``lease`` seconds counts as
+        abandoned and may be claimed again.
+        """
+        owner = owner or self.owner
+        now = self._clock()
+        with self._write("claim messages") as conn:
+            rows = conn.execute(
+                f"SELECT {COLUMNS} FROM outbox WHERE destination = ? "
+                "AND (claim_owner IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?",
+                (destination, now - self.lease, limit),
+            ).fetchall()
+            items = [pending_item(row) for row in rows]
+            conn.executemany(
+                "UPDATE outbox SET claim_owner = ?, claimed_at = ? WHERE id = ?",
+                [(owner, now, item.id) for item in items],
+            )
+        for item in items:
+            item.claim_owner, item.claimed_at = owner, now
+        return items
+
+    def new_owner(self) -> str:
+        """A claim owner of its own for one sender (``<owner>.<n>``), freed at :meth:`close`."""
+        with self._lock:
+            self._owners += 1
+            return f"{self.owner}.{self._owners}"
+
+    def release_claims(self, owner: str) -> int:
+        """Free every row claimed by ``owner``. :returns: how many were freed"""
+        return self._write_one(
+            "give back claims",
+            "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL WHERE claim_owner = ?",
+            (owner,),
+        )
+
+    def claim_next(self, destination: str, owner: Optional[str] = None) -> Optional[OutboxItem]:
+        """Claim the oldest unclaimed row of ``destination``, or ``None``."""
+        items = self.claim(destination, owner, 1)
+        return items[0] if items else None
+
+    def release_stale_claims(self) -> int:
+        """Free claims held by processes of this host that no longer run.
+
+        Claims of other hosts (or of unknown owners) expire after ``lease``.
+        :returns: how many rows were freed
+        """
+        rows = self._read(
+            "read claims",
+            "SELECT DISTINCT claim_owner FROM outbox WHERE claim_owner IS NOT NULL",
+        )
+        gone = [str(r[0]) for r in rows if owner_is_dead(str(r[0]), self._hostname)]
+        if not gone:
+            return 0
+        marks = ",".join("?" * len(gone))
+        with self._write("free abandoned claims") as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
+                f"WHERE claim_owner IN ({marks})",
+                gone,
+            )
+            freed = cursor.rowcount
+        logger.info("outbox %s: freed %d rows claimed by ended processes", self.path, freed)
+        return freed
+
+    def ack(self, item: OutboxItem) -> None:
+        """Delete a delivered row. Call only after the destination's reply arrived."""
+        self._write_one("delete a delivered message", "DELETE FROM outbox WHERE id = ?", (item.id,))
+
+    def release(self, item: OutboxItem, error: str) -> None:
+        """Give a row back after a failed attempt: ``attempts`` + 1, ``last_error`` set."""
+        item.attempts += 1
+        item.last_error = error
+        item.claim_owner = item.claimed_at = None
+        self._write_one(
+            "record a failed attempt",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+            "claim_owner = NULL, claimed_at = NULL WHERE id = ?",
+            (error, item.id),
+        )
+
+    def unclaim(self, items: Sequence[OutboxItem]) -> None:
+        """Give rows back untried (no attempt counted)."""
+        if not items:
+            return
+        with self._write("give back claims") as conn:
+            conn.executemany(
+                "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL WHERE id = ?",
+                [(item.id,) for item in items],
+            )
+        for item in items:
+            item.claim_owner = item.claimed_at = None
+
+    def dead_letter(self, item: OutboxItem, code: int, error: Optional[str] = None) -> OutboxItem:
+        """Move a row to the dead-letter table and broadcast ``message.failed``.
+
+        :param code: the cloud's final result code
+        :param error: a description (default: the code)
+        :returns: the dead letter (the item with ``code`` and ``failed_at``)
+        """
+        now = self._clock()
+        dead = replace(
+            item,
+            code=int(code),
+            failed_at=now,
+            attempts=item.attempts + 1,
+            last_error=error or f"refused by the cloud with code {int(code)}",
+            claim_owner=None,
+            claimed_at=None,
+        )
+        with self._write("move a message to the dead letters") as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO dead_letter ({DEAD_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    dead.id,
+                    dead.destination,
+                    dead.kind,
+                    dead.body,
+                    dead.text,
+                    json.dumps(dead.topics) if dead.topics else None,
+                    dead.size,
+                    dead.created,
+                    dead.attempts,
+                    dead.last_error,
+                    dead.code,
+                    now,
+                ),
+            )
+            conn.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+            conn.execute(
+                "DELETE FROM dead_letter WHERE id NOT IN "
+                "(SELECT id FROM dead_letter ORDER BY failed_at DESC, id DESC LIMIT ?)",
+                (self.max_dead,),
+            )
+        logger.warning(
+            "outbox %s: message %s for %s refused with code %d; moved to dead letters",
+            self.path,
+            item.id,
+            item.destination,
+            int(code),
+        )
+        self.event.broadcast(MESSAGE_FAILED, dead)
+        return dead
+
+    # --- housekeeping -------------------------------------------------------
+
+    def clear(self) -> int:
+        """Delete every waiting message. :returns: how many were removed"""
+        return self._write_one("clear the outbox", "DELETE FROM outbox")
+
+    def clear_dead(self) -> int:
+        """Delete every dead letter. :returns: how many were removed"""
+        return self._write_one("clear the dead letters", "DELETE FROM dead_letter")

@@ -1,0 +1,1 @@
+"""Tests of the hologram CLI and the reference scripts, through real processes."""

@@ -1,0 +1,87 @@
+"""``hologram modem`` through a real subprocess against the emulator on a pty."""
+
+import json
+import subprocess
+import sys
+import time
+
+
+def hologram(*args, timeout=30):
+    """Run ``python -m hologram_sdk``; retried once if another subcommand module
+    fails to import while it is being written (the dispatcher imports them all)."""
+    for attempt in range(3):
+        done = subprocess.run(
+            [sys.executable, "-m", "hologram_sdk", *args],
+            capture_output=True, text=True, timeout=timeout,
+        )
+        if "Traceback" not in done.stderr or "hologram_sdk/cli/modem.py" in done.stderr:
+            return done
+        time.sleep(1 + attempt)
+    return done
+
+
+def test_info_json(make_emulator):
+    emu = make_emulator("e303", imei="351234567890123")
+    done = hologram("modem", "--port", emu.device, "info", "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["imei"] == "351234567890123"
+    assert info["manufacturer"] == "huawei"
+    assert info["sim"] == "ready"
+    assert info["imsi"] == emu.imsi
+
+
+def test_signal_human_and_json(make_emulator):
+    emu = make_emulator("iota", rssi=10)
+    done = hologram("modem", "--port", emu.device, "signal")
+    assert done.returncode == 0, done.stderr
+    assert "rssi 10" in done.stdout and "-93 dBm" in done.stdout
+    done = hologram("modem", "--json", "--port", emu.device, "signal")
+    assert json.loads(done.stdout)["dbm"] == -93
+
+
+def test_sms_send_and_list(make_emulator):
+    emu = make_emulator("ms2131")
+    done = hologram("modem", "--port", emu.device, "sms-send", "+15555550100", "Hi from CLI")
+    assert done.returncode == 0, done.stderr
+    assert emu.sent_sms[-1].text == "Hi from CLI"
+    emu.deliver_sms("+15555550199", "Reply ✓")
+    done = hologram("modem", "--port", emu.device, "sms-list", "--json")
+    messages = json.loads(done.stdout)["messages"]
+    assert [(m["sender"], m["text"]) for m in messages] == [("+15555550199", "Reply ✓")]
+
+
+def test_raw_command(make_emulator):
+    emu = make_emulator("e303")
+    done = hologram("modem", "--port", emu.device, "command", "AT+CSQ")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["+CSQ: 20,99", "OK"]
+
+
+def test_sim_url_without_sim():
+    done = hologram("modem", "--port", "sim://e303?sim=absent", "info", "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert (info["sim"], info["imsi"], info["iccid"]) == ("absent", None, None)
+    assert info["errors"]["imsi"].startswith("SIM not inserted (CME 10)")
+    done = hologram("modem", "--port", "sim://e303?sim=absent", "operator")
+    assert done.returncode == 1
+    assert done.stderr == "hologram modem: SIM not inserted (CME 10): insert a SIM\n"
+
+
+def test_typed_errors_are_one_line(make_emulator):
+    emu = make_emulator("e303", sim="absent")
+    done = hologram("modem", "--port", emu.device, "command", "AT+CIMI")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "hologram modem: SIM not inserted (CME 10): insert a SIM"]
+    done = hologram("modem", "--port", emu.device, "sms-send", "12345", "hi")
+    assert done.returncode == 2
+    assert "E.164" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unknown_profile_and_missing_port(tmp_path):
+    done = hologram("modem", "--profile", "nokia", "info")
+    assert done.returncode == 2 and "valid: e303, iota, ms2131" in done.stderr
+    done = hologram("modem", "--port", str(tmp_path / "ttyUSB7"), "info")
+    assert done.returncode == 1 and "no such serial port" in done.stderr

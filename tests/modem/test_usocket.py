@@ -1,0 +1,79 @@
+"""u-blox AT sockets through the IOTA class, bridged by the emulator to real TCP on 127.0.0.1."""
+
+import socket
+import threading
+
+import pytest
+
+from hologram_sdk.errors import ATCommandError, ModemTimeoutError
+from hologram_sdk.modem.iota import IOTA
+
+
+@pytest.fixture
+def echo_server():
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(5)
+
+    def serve():
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(5)
+            data = conn.recv(4096)
+            while data:
+                conn.sendall(data.upper())
+                if data.endswith(b"!"):
+                    break
+                data = conn.recv(4096)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    yield server.getsockname()[1]
+    server.close()
+    thread.join(5)
+
+
+def test_connect_send_receive_close(make_emulator, echo_server):
+    emu = make_emulator("iota")
+    with IOTA(mode="serial", deviceName=emu.device) as modem, modem.sockets() as stack:
+        sock = stack.create()
+        sock.connect("127.0.0.1", echo_server, timeout=5)
+        payload = bytes(range(256)) * 2 + b"!"  # more than one 255-byte chunk, all byte values
+        assert sock.send(payload) == len(payload)
+        received = b""
+        while len(received) < len(payload):
+            received += sock.receive(1024, timeout=5)
+        assert received == payload.upper()
+        sock.close()
+        sock.close()
+        assert f"AT+USOCL={sock.id}" in emu.log
+
+
+def test_refused_connect_is_an_error(make_emulator):
+    emu = make_emulator("iota")
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    with IOTA(deviceName=emu.device) as modem, modem.sockets() as stack:
+        with stack.create() as sock, pytest.raises(ATCommandError):
+            sock.connect("127.0.0.1", port, timeout=5)
+
+
+def test_listen_and_accept(make_emulator):
+    emu = make_emulator("iota")
+    with IOTA(mode="serial", deviceName=emu.device) as modem, modem.sockets() as stack:
+        listener = stack.create()
+        listener.listen(4010)
+        port = emu.socket_local_port(listener.id)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            conn = listener.accept(timeout=5)
+            client.sendall(b"hello modem")
+            assert conn.receive(100, timeout=5) == b"hello modem"
+            with pytest.raises(ModemTimeoutError):
+                conn.receive(100, timeout=0.2)
+            client.close()
+            assert conn.receive(100, timeout=5) == b""
+            conn.close()
+        listener.close()
