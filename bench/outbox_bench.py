@@ -166,6 +166,10 @@ def replay_bare(directory: str, n: int) -> float:
     return rate
 
 
+def say(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
 def measure(fn: Callable[[], float], repeat: int) -> dict[str, float]:
     fn()  # warm-up, discarded
     values = [fn() for _ in range(repeat)]
@@ -212,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     load = os.getloadavg()[0]
     if args.json:
-        print(
+        say(
             json.dumps(
                 {
                     "cpus": os.cpu_count(),
@@ -227,16 +231,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     width = max(len(r[0]) for r in rows)
-    print(f"{'measurement'.ljust(width)}  {'median':>8}  {'min':>8}  {'max':>8}  unit    goal")
+    say(f"{'measurement'.ljust(width)}  {'median':>8}  {'min':>8}  {'max':>8}  unit    goal")
     for name, unit, goal, v in rows:
         verdict = (
             "" if goal is None else (f">= {goal}  " + ("met" if v["median"] >= goal else "MISSED"))
         )
-        print(
+        say(
             f"{name.ljust(width)}  {v['median']:8.0f}  {v['min']:8.0f}  {v['max']:8.0f}  "
             f"{unit:6}  {verdict}".rstrip()
         )
-    print(f"({os.cpu_count()} CPUs, load average {load:.2f}; medians of {args.repeat} runs)")
+    say(f"({os.cpu_count()} CPUs, load average {load:.2f}; medians of {args.repeat} runs)")
     return 0
 
 

@@ -249,15 +249,15 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
         return run_worker(python, "modem", impl, {"round_trips": n}, cap_s=60)
 
     rate = Metric("rate", "throughput", "msg/s", True, digits=0)
-    seq_rate = Metric("rate", "throughput", "msg/s", True, "≥0.95× public",
+    seq_rate = Metric("rate", "throughput", "msg/s", True, "≥0.95x public",
                       ratio_check=lambda r: r >= 0.95, digits=0)
-    seq_bare = Metric("rate", "throughput vs bare socket", "msg/s", True, "≥0.9× bare",
+    seq_bare = Metric("rate", "throughput vs bare socket", "msg/s", True, "≥0.9x bare",
                       ratio_check=lambda r: r >= 0.9, digits=0)
     scenarios = [
         Scenario("idle", "idle listener", [
             Metric("cpu_percent", "CPU, 3 s idle", "% core", False, "≤0.5",
                    check=lambda v: v <= 0.5, digits=2)], idle, reps=2 if q else 3),
-        Scenario("inbound", f"inbound load 8×{300 if q else 1000}", [
+        Scenario("inbound", f"inbound load 8x{300 if q else 1000}", [
             Metric("rate", "delivered", "msg/s", True, "≥5000",
                    check=lambda v: v >= 5000, digits=0),
             Metric("lost", "lost", "msgs", False, "0", check=lambda v: v == 0, digits=0,
@@ -396,7 +396,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         d = r["digits"]
         theirs = _cell(r["theirs"], d) if r["other"] else ["n/a", "", ""]
         ratio = "—" if r["ratio"] is None else (
-            "∞" if r["ratio"] == float("inf") else f"{r['ratio']:.2f}×")
+            "∞" if r["ratio"] == float("inf") else f"{r['ratio']:.2f}x")
         body.append([r["scenario"], r["metric"], r["unit"], *_cell(r["ours"], d),
                      r["other"] or "—", *theirs, ratio, r["goal"] or "report", r["result"]])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
@@ -438,7 +438,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.error(f"unknown scenario {unknown}; valid: {', '.join(scenarios)}")
 
     def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+        sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
 
     theirs = theirs_python(log)
     pythons = {OURS: ours_python(), THEIRS: theirs, BARE: ours_python()}
@@ -452,18 +453,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows += summarize(scenarios[name], run_scenario(scenarios[name], pythons, log))
     elapsed = time.monotonic() - started
     if args.json:
-        print(json.dumps({"machine": machine(), "quick": args.quick, "findings": findings,
-                          "seconds": elapsed, "rows": rows}, indent=2))
+        out = json.dumps({"machine": machine(), "quick": args.quick, "findings": findings,
+                          "seconds": elapsed, "rows": rows}, indent=2)
     else:
-        print(table(rows))
-        print()
-        print("ratio: times better than the other column (>1: ours wins); "
-              "* partial (capped in time); medians decide pass/fail")
         m = machine()
-        print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram']} RAM, "
-              f"Python {m['python']}, Linux {m['kernel']}; run took {elapsed:.0f} s")
-        for note in findings:
-            print("finding: " + note)
+        lines = [table(rows), "",
+                 "ratio: times better than the other column (>1: ours wins); "
+                 "* partial (capped in time); medians decide pass/fail",
+                 f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram']} RAM, "
+                 f"Python {m['python']}, Linux {m['kernel']}; run took {elapsed:.0f} s"]
+        lines += ["finding: " + note for note in findings]
+        out = "\n".join(lines)
+    sys.stdout.write(out + "\n")
     return 0
 
 

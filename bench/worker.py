@@ -29,6 +29,11 @@ class NotBuilt(Exception):
     """The part under test cannot be imported yet."""
 
 
+def _emit(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -94,7 +99,7 @@ def inbound(impl: str, params: dict) -> dict:
     messages: list[str] = []
     undecodable = 0
     try:
-        print("READY", flush=True)
+        _emit("READY")
         line = sys.stdin.readline().split()
         expected, grace = int(line[1]), float(line[2])
         deadline = time.monotonic() + grace
@@ -284,9 +289,8 @@ def main() -> None:
     except Exception as exc:  # reported in the table, not a crash of the run
         result = {"error": f"{type(exc).__name__}: {exc}"}
     result["threads_at_end"] = threading.active_count()
-    print(json.dumps(result), flush=True)
+    _emit(json.dumps(result))
     # The public SDK leaves non-daemon threads behind; do not wait for them.
-    sys.stdout.flush()
     os._exit(0)
 
 

@@ -6,7 +6,6 @@ pushes a cloud-to-device message to a listening ``CustomCloud``, prints what
 the cloud stored and what the device received, and stops everything.
 """
 
-# ruff: noqa: T201  (the demo prints, as the CLI does)
 from __future__ import annotations
 
 import os

@@ -106,6 +106,14 @@ def timeout_value(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
 
 
+def positive_timeout(text: str) -> float:
+    """argparse type: seconds, more than zero."""
+    value = timeout_value(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"the timeout must be more than 0 seconds: {text!r}")
+    return value
+
+
 def port_value(text: str) -> int:
     """argparse type: a TCP port 0-65535."""
     try:

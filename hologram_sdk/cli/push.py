@@ -10,7 +10,7 @@ from hologram_sdk.cli.common import (
     explain,
     fail,
     port_value,
-    timeout_value,
+    positive_timeout,
 )
 
 
@@ -23,9 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("message", help="the message to deliver")
     parser.add_argument("--host", default="127.0.0.1", help="device address (default 127.0.0.1)")
     parser.add_argument("--port", "-p", type=port_value, required=True, help="device port")
-    parser.add_argument(
-        "--timeout", type=timeout_value, default=5.0, help="seconds (default 5)"
-    )
+    parser.add_argument("--timeout", type=positive_timeout, default=5.0, help="seconds (default 5)")
     add_verbose(parser, subcommand=True)
     parser.set_defaults(func=run, prog=parser.prog)
 

@@ -50,6 +50,4 @@ def receive_main(argv: Optional[Sequence[str]] = None) -> int:
     """``hologram_receive.py``: print inbound messages as they arrive."""
     from hologram_sdk.cli import receive
 
-    return _main(
-        "hologram_receive.py", "Receive inbound messages.", receive.add_arguments, argv
-    )
+    return _main("hologram_receive.py", "Receive inbound messages.", receive.add_arguments, argv)

@@ -14,8 +14,8 @@ from hologram_sdk.cli.common import (
     explain,
     fail,
     port_value,
+    positive_timeout,
     refusal,
-    timeout_value,
 )
 from hologram_sdk.cloud.protocol import result_was_success
 
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
     add_credentials(parser)
     parser.add_argument(
         "--timeout",
-        type=timeout_value,
+        type=positive_timeout,
         default=DEFAULT_TIMEOUT,
         help="seconds to wait for the reply (default 5)",
     )

@@ -13,9 +13,9 @@ from hologram_sdk.cli.common import (
     explain,
     fail,
     port_value,
+    positive_timeout,
     refusal,
     require_credentials,
-    timeout_value,
 )
 from hologram_sdk.cloud.protocol import result_was_success
 
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
     parser.add_argument("-p", "--port", type=port_value, help="cloud port (default 9999)")
     parser.add_argument(
         "--timeout",
-        type=timeout_value,
+        type=positive_timeout,
         default=DEFAULT_TIMEOUT,
         help="seconds to wait for the reply (default 5)",
     )

@@ -261,7 +261,7 @@ def parse_reply(data: bytes, closed: bool = False) -> Reply:
             return Reply(complete=closed, raw=data)
         try:
             parsed = json.loads(stripped[: end + 1])
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting recurses
             return Reply(complete=True, raw=data)
         if isinstance(parsed, list) and parsed and isinstance(parsed[0], int):
             return Reply(complete=True, code=to_result_code(parsed[0]), raw=data)
@@ -270,7 +270,8 @@ def parse_reply(data: bytes, closed: bool = False) -> Reply:
     if match and (closed or any(t in data for t in TERMINATORS) or b"\n" in data):
         first = match.group(1)
         # An SMS reply's first digit is the code ("0", or "0" + detail digits).
-        value = int(first) if first.startswith(b"-") else int(first[:1])
+        # (a negative code is cut to 20 digits: int() refuses over 4300 digits)
+        value = int(first[:21]) if first.startswith(b"-") else int(first[:1])
         return Reply(complete=True, code=to_result_code(value), raw=data)
     if closed:
         return Reply(complete=True, raw=data)

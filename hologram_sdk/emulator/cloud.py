@@ -282,29 +282,41 @@ class CloudStore:
     def messages(self, after_id: int = 0) -> list[StoredMessage]:
         """Messages with an id above ``after_id``, oldest first."""
         with self._lock:
-            rows = self._db().execute(
-                "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
-                "ORDER BY id",
-                (after_id,),
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
+                    "ORDER BY id",
+                    (after_id,),
+                )
+                .fetchall()
+            )
         return [StoredMessage(r[0], r[1], list(json.loads(r[2])), r[3], r[4]) for r in rows]
 
     def sms(self, after_id: int = 0) -> list[StoredSMS]:
         """SMS with an id above ``after_id``, oldest first."""
         with self._lock:
-            rows = self._db().execute(
-                "SELECT id, device, destination, text, received FROM sms WHERE id > ? "
-                "ORDER BY id",
-                (after_id,),
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT id, device, destination, text, received FROM sms WHERE id > ? "
+                    "ORDER BY id",
+                    (after_id,),
+                )
+                .fetchall()
+            )
         return [StoredSMS(*r) for r in rows]
 
     def devices(self) -> list[Device]:
         """Devices registered on first contact, in registration order."""
         with self._lock:
-            rows = self._db().execute(
-                "SELECT name, cloud_id, cloud_key, devicekey FROM devices ORDER BY registered"
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT name, cloud_id, cloud_key, devicekey FROM devices ORDER BY registered"
+                )
+                .fetchall()
+            )
         return [Device(*r) for r in rows]
 
     def follow(

@@ -18,8 +18,9 @@ Everything the tests steer is on the instance: ``set()``, ``deliver_sms()``,
 ``sent_sms``, ``hang_up()``, ``unplug()``, ``faults`` and ``log``.
 
 ``unplug()`` on a pty closes the master and the emulator's own slave fd: the
-``/dev/pts/N`` node disappears, a client's ``read`` returns EOF (pyserial raises
-``SerialException``) and its ``write`` fails with EIO. On a :class:`SimPort`
+``/dev/pts/N`` node disappears, a client's ``read`` returns EOF (pyserial's
+``read`` raises ``SerialException``, its ``in_waiting`` a bare ``OSError`` EIO)
+and ``write`` fails with EIO (pyserial: ``SerialException``). On a :class:`SimPort`
 the socketpair is closed: ``read`` and ``write`` raise ``SerialException``.
 In ``feed`` mode ``feed`` raises :class:`~hologram_sdk.errors.ModemUnpluggedError`.
 """

@@ -198,9 +198,10 @@ class _ModemPort:
         channel = self._channel()
         if channel is not None and not channel.is_open:
             channel.open()
-            # chat's ATZ turned echo back on; the modem expects it off
-            with contextlib.suppress(HologramError):
-                channel.command("ATE0")
+            # chat's ATZ restored the modem's defaults (echo on, short errors)
+            initialize = getattr(self.modem, "initialize", None)
+            if callable(initialize):
+                initialize()
 
 
 class Cellular:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 from dataclasses import dataclass
 from types import TracebackType
@@ -98,6 +99,25 @@ def _reply_complete(data: bytes, closed: bool) -> bool:
     return parse_reply(data, closed).complete
 
 
+def _connect(address: tuple[str, int], timeout: float) -> socket.socket:
+    """``socket.create_connection``, minus the name lookup when the host is an address."""
+    host = address[0]
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    return socket.create_connection(address, timeout)
+
+
 def tcp_send(
     item: OutboxItem, timeout: float = 5.0, transport: Optional[Transport] = None
 ) -> ResultCode:
@@ -111,11 +131,16 @@ def tcp_send(
     :raises CloudTimeoutError: no connection or no reply within ``timeout``
     """
     host, port = parse_destination(item.destination)
-    send = transport if transport is not None else send_request
-    if item.kind == "raw":
-        send(host, port, item.body, timeout, None, half_close=True)
+    if transport is not None:
+        if item.kind == "raw":
+            transport(host, port, item.body, timeout, None, half_close=True)
+            return ResultCode.ERR_OK
+        reply = transport(host, port, item.body, timeout, _reply_complete)
+    elif item.kind == "raw":
+        send_request(host, port, item.body, timeout, None, half_close=True, connect=_connect)
         return ResultCode.ERR_OK
-    reply = send(host, port, item.body, timeout, _reply_complete)
+    else:
+        reply = send_request(host, port, item.body, timeout, _reply_complete, connect=_connect)
     return parse_reply(reply, closed=True).code
 
 
@@ -199,6 +224,8 @@ class OutboxDelivery:
         self._name = name or f"hologram-outbox {destination}"
         #: Failed rounds since the last success (drives the backoff).
         self.failures = 0
+        self._idle = False
+        self._nudged = False
         #: This sender's claim owner (its own, so rounds can free leftovers).
         self.owner = outbox.new_owner()
 
@@ -324,8 +351,15 @@ class OutboxDelivery:
                     delay = self.backoff_delay(self.failures)
             if self._stop.is_set():
                 break
+            with self._state_lock:
+                if delay is None and self._nudged:  # queued since the round looked
+                    delay = 0.0
+                self._nudged = False
+                self._idle = delay is None
             if delay != 0.0:
                 self._wait(delay)
+            with self._state_lock:
+                self._idle = False
             self._wakeup.clear()
 
     def start(self) -> None:
@@ -347,6 +381,17 @@ class OutboxDelivery:
     def wake(self) -> None:
         """Make the background thread start a round now (no-op when not started)."""
         self._wakeup.set()
+
+    def nudge(self) -> None:
+        """Start a round now if the thread is idle; a backoff in progress is kept.
+
+        For "a message was just queued": waking during a backoff would retry
+        a cloud that is down once per queued message.
+        """
+        with self._state_lock:
+            self._nudged = True
+            if self._idle:
+                self._wakeup.set()
 
     def close(self, timeout: Optional[float] = 10.0) -> None:
         """Stop the background thread after its current send and join it (idempotent)."""

@@ -83,4 +83,5 @@ def test_push_cli_to_nobody(env):
     port = free_port()
     result = run([*HOLOGRAM, "push", "--host", "127.0.0.1", "-p", str(port), "x"], env)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"hologram push: cannot reach 127.0.0.1:{port}: connection refused")
+    expected = f"hologram push: cannot reach 127.0.0.1:{port}: connection refused"
+    assert result.stderr.startswith(expected)

@@ -23,15 +23,19 @@ def one_line_error(result, *fragments):
 
 
 def test_send_with_topics_is_stored(cloud, env):
-    result = run([*HOLOGRAM, "send", "21.5 C", "-t", "TEMP", "KITCHEN", *CREDS, *target(cloud)], env)
+    cmd = [*HOLOGRAM, "send", "21.5 C", "-t", "TEMP", "KITCHEN", *CREDS, *target(cloud)]
+    result = run(cmd, env)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "RESPONSE FROM CLOUD: 0 (Message sent successfully)\n"
     [stored] = cloud.messages()
-    assert (stored.device, stored.topics, stored.data) == ("device-1", ["TEMP", "KITCHEN"], "21.5 C")
+    assert (stored.device, stored.topics, stored.data) == (
+        "device-1", ["TEMP", "KITCHEN"], "21.5 C"
+    )
 
 
 def test_repeated_topic_flags_and_double_dash(cloud, env):
-    result = run([*HOLOGRAM, "send", *CREDS, *target(cloud), "-t", "A", "-t", "B", "--", "msg"], env)
+    cmd = [*HOLOGRAM, "send", *CREDS, *target(cloud), "-t", "A", "-t", "B", "--", "msg"]
+    result = run(cmd, env)
     assert result.returncode == 0, result.stderr
     assert cloud.messages()[0].topics == ["A", "B"]
 
@@ -49,7 +53,8 @@ def test_reference_send_script_with_hjson_file(cloud, env, creds_file):
     result = run(cmd, env)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "RESPONSE FROM CLOUD: 0 (Message sent successfully)\n"
-    assert [(m.topics, m.data) for m in cloud.messages()] == [(["topic-example"], "from the script")]
+    stored = [(m.topics, m.data) for m in cloud.messages()]
+    assert stored == [(["topic-example"], "from the script")]
 
 
 def test_reference_sms_script_with_hjson_file(cloud, env, creds_file):
@@ -170,7 +175,8 @@ def test_bad_credentials_file(cloud, env, tmp_path, content, fragment):
 
 
 def test_missing_credentials_file(cloud, env, tmp_path):
-    result = run([*HOLOGRAM, "send", "x", "-f", str(tmp_path / "none.hjson"), *target(cloud)], env)
+    missing = str(tmp_path / "none.hjson")
+    result = run([*HOLOGRAM, "send", "x", "-f", missing, *target(cloud)], env)
     assert result.returncode == 2
     one_line_error(result, "does not exist")
 
@@ -183,3 +189,21 @@ def test_sms_bad_destination(cloud, env):
     assert result.returncode == 2
     one_line_error(result, "missing --destination")
     assert cloud.sms() == []
+
+
+def test_silent_server_times_out_with_a_clear_error(env):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        cmd = [*HOLOGRAM, "send", "x", *CREDS, "--host", "127.0.0.1", "-p", str(port),
+               "--timeout", "0.5"]
+        result = run(cmd, env)
+    assert result.returncode == 1
+    one_line_error(result, f"no answer from 127.0.0.1:{port} within 0.5 s")
+
+
+def test_timeout_must_be_positive(env):
+    result = run([*HOLOGRAM, "send", "x", *CREDS, "--timeout", "0"], env)
+    assert result.returncode == 2
+    assert "the timeout must be more than 0 seconds" in result.stderr

@@ -23,7 +23,7 @@ def test_server_on_port_zero_then_send_then_messages(tmp_path, env):
         bad = run([*HOLOGRAM, "send", "x", "--cloud_id", "q7zx", "--cloud_key", "nope", *target],
                   env)
         assert bad.returncode == 1
-        status, out, err = server.stop(signal.SIGTERM)
+        status, _, err = server.stop(signal.SIGTERM)
     finally:
         server.kill()
     assert status == 0, err

@@ -1,4 +1,5 @@
 """The reference's modem import paths, names, defaults and signatures."""
+# ruff: noqa: N811, N813
 
 import inspect
 
@@ -26,12 +27,16 @@ def test_device_name_constants():
     from Hologram.Network.Modem.MS2131 import MS2131_DEVICE_NAME
 
     assert (E303_DEVICE_NAME, MS2131_DEVICE_NAME, IOTA_DEVICE_NAME) == (
-        "/dev/ttyUSB0", "/dev/ttyUSB0", "/dev/ttyACM0")
+        "/dev/ttyUSB0",
+        "/dev/ttyUSB0",
+        "/dev/ttyACM0",
+    )
 
 
-@pytest.mark.parametrize(("name", "device"),
-                         [("E303", "/dev/ttyUSB0"), ("MS2131", "/dev/ttyUSB0"),
-                          ("IOTA", "/dev/ttyACM0")])
+@pytest.mark.parametrize(
+    ("name", "device"),
+    [("E303", "/dev/ttyUSB0"), ("MS2131", "/dev/ttyUSB0"), ("IOTA", "/dev/ttyACM0")],
+)
 def test_constructor_signature_and_defaults(name, device):
     import Hologram.Network.Modem as modems
 

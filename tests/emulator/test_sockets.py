@@ -60,10 +60,9 @@ def test_hex_mode_exchange_like_the_sdk(iota, server):
     assert command(port, b"AT+UDCONF=1,1") == b"\r\nOK\r\n"
     assert command(port, b"AT+UDCONF=1") == b"\r\n+UDCONF: 1,1\r\n\r\nOK\r\n"
     payload = b"hello \x00\xff"
-    answer = command(port, f'AT+USOWR=0,{len(payload)},"{payload.hex()}"'.encode())
-    assert answer == f"\r\n+USOWR: 0,{len(payload)}\r\n\r\nOK\r\n".encode()
-    urc = read_until(port, b"\r\n+UUSORD: 0,12\r\n")
-    assert urc == b"\r\n+UUSORD: 0,12\r\n"
+    answer = command(port, f'AT+USOWR=0,{len(payload)},"{payload.hex()}"'.encode(),
+                     b"\r\n+UUSORD: 0,12\r\n")
+    assert answer == b"\r\n+USOWR: 0,8\r\n\r\nOK\r\n\r\n+UUSORD: 0,12\r\n"
     assert command(port, b"AT+USORD=0,0") == b"\r\n+USORD: 0,12\r\n\r\nOK\r\n"
     assert command(port, b"AT+USORD=0,5", b"\r\n+UUSORD: 0,7\r\n") == (
         b'\r\n+USORD: 0,5,"61636B3A68"\r\n\r\nOK\r\n\r\n+UUSORD: 0,7\r\n')
@@ -81,10 +80,10 @@ def test_text_mode_and_binary_prompt(iota, server):
     command(port, f'AT+USOCO=0,"127.0.0.1",{server.port}'.encode())
     assert command(port, b"AT+USOWR=0,3") == b"\r\n@"
     port.write(b"a\r\"")
-    assert read_until(port) == b"\r\n+USOWR: 0,3\r\n\r\nOK\r\n"
-    read_until(port, b"\r\n+UUSORD: 0,7\r\n")
-    assert command(port, b"AT+USORD=0,7", b'"\r\n\r\nOK\r\n') == (
-        b'\r\n+USORD: 0,7,"ack:a\r""\r\n\r\nOK\r\n')
+    assert read_until(port, b"\r\n+UUSORD: 0,7\r\n") == (
+        b"\r\n+USOWR: 0,3\r\n\r\nOK\r\n\r\n+UUSORD: 0,7\r\n")
+    assert command(port, b"AT+USORD=0,7", b"\r\n+UUSOCL: 0\r\n") == (
+        b'\r\n+USORD: 0,7,"ack:a\r""\r\n\r\nOK\r\n\r\n+UUSOCL: 0\r\n')
     assert emu.socket_local_port(0) > 0
 
 

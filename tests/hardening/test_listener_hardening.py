@@ -13,7 +13,6 @@ import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
 from Hologram.CustomCloud import CustomCloud
-
 from tests.hardening.netutil import (
     HOST,
     connect,

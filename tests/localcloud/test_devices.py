@@ -1,4 +1,4 @@
-"""Devices: a devices file restricts who is accepted; without it, devices register on first contact."""
+"""Devices: a devices file limits access; without one, devices register at first contact."""
 
 import logging
 import re

@@ -1,6 +1,5 @@
 """Random input: the request handler never fails, and the running server keeps serving."""
 
-import json
 import random
 import threading
 
@@ -34,9 +33,8 @@ def _shape(raw: bytes) -> bytes:
         return raw
     pick = raw[1:]
     if raw[0] % 3 == 1:
-        fields = [
-            (_KEYS[a % len(_KEYS)], _VALUES[b % len(_VALUES)]) for a, b in zip(pick[::2], pick[1::2])
-        ][:6]
+        pairs = zip(pick[::2], pick[1::2])
+        fields = [(_KEYS[a % len(_KEYS)], _VALUES[b % len(_VALUES)]) for a, b in pairs][:6]
         return ("{" + ",".join(f'"{k}":{v}' for k, v in fields) + "}").encode()
     auth = _AUTHS[pick[0] % len(_AUTHS)] if pick else ""
     number = _NUMBERS[pick[1] % len(_NUMBERS)] if len(pick) > 1 else ""

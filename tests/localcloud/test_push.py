@@ -55,5 +55,6 @@ def test_push_writes_exactly_the_message_and_closes():
 
 def test_push_to_a_closed_port_is_a_clear_error():
     port = free_port()
-    with pytest.raises(CloudConnectionError, match=f"cannot reach 127.0.0.1:{port}: connection refused"):
+    expected = f"cannot reach 127.0.0.1:{port}: connection refused"
+    with pytest.raises(CloudConnectionError, match=expected):
         push("127.0.0.1", port, "x", timeout=2)

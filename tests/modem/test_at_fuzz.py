@@ -10,8 +10,20 @@ from hologram_sdk.modem.at import ATChannel, LineKind, LineRouter, _Pending, par
 from tests.fuzz_settings import FUZZ
 
 COMMANDS = [None, "AT", "AT+CSQ", "AT+CREG?", "AT+CMGS=19", "AT+CGSN", "AT^ICCID?"]
-KNOWN = [b"OK", b"ERROR", b"+CME ERROR: 10", b"+CREG: 1", b"+CREG: 0,1", b"> ", b"^RSSI:9",
-         b'+CMTI: "ME",1', b"CONNECT 7200000", b"+CMS ERROR: SIM busy", b"+CMT: ,26", b"\r\n"]
+KNOWN = [
+    b"OK",
+    b"ERROR",
+    b"+CME ERROR: 10",
+    b"+CREG: 1",
+    b"+CREG: 0,1",
+    b"> ",
+    b"^RSSI:9",
+    b'+CMTI: "ME",1',
+    b"CONNECT 7200000",
+    b"+CMS ERROR: SIM busy",
+    b"+CMT: ,26",
+    b"\r\n",
+]
 
 
 @pytest.mark.fuzz
@@ -27,7 +39,7 @@ def test_any_bytes(raw):
     if command is not None:
         channel._pending = _Pending(command, prompt)
     for start in range(0, len(data), cut):
-        channel.feed(data[start:start + cut])
+        channel.feed(data[start : start + cut])
     router = LineRouter(command)
     for line in re.split(r"[\r\n]+", data.decode("latin-1")):
         assert isinstance(router.classify(line), LineKind)

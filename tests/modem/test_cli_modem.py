@@ -12,7 +12,9 @@ def hologram(*args, timeout=30):
     for attempt in range(3):
         done = subprocess.run(
             [sys.executable, "-m", "hologram_sdk", *args],
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if "Traceback" not in done.stderr or "hologram_sdk/cli/modem.py" in done.stderr:
             return done
@@ -74,7 +76,8 @@ def test_typed_errors_are_one_line(make_emulator):
     done = hologram("modem", "--port", emu.device, "command", "AT+CIMI")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "hologram modem: SIM not inserted (CME 10): insert a SIM"]
+        "hologram modem: SIM not inserted (CME 10): insert a SIM"
+    ]
     done = hologram("modem", "--port", emu.device, "sms-send", "12345", "hi")
     assert done.returncode == 2
     assert "E.164" in done.stderr and "Traceback" not in done.stderr

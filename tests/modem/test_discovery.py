@@ -64,7 +64,10 @@ def test_probe_finds_the_port_that_answers(tmp_path, make_emulator):
     os.symlink(answering.device, dev / "ttyUSB2")  # ttyUSB1 does not exist at all
     found = find_modems(str(sysfs), str(dev), prober=lambda d: probe_port(d, timeout=0.3))
     assert [(os.path.basename(c.device), c.responds) for c in found] == [
-        ("ttyUSB0", False), ("ttyUSB1", False), ("ttyUSB2", True)]
+        ("ttyUSB0", False),
+        ("ttyUSB1", False),
+        ("ttyUSB2", True),
+    ]
     best = find_at_port(str(sysfs), str(dev), prober=lambda d: probe_port(d, timeout=0.3))
     assert best.device == str(dev / "ttyUSB2")
     assert best.profile == "e303" and best.responds

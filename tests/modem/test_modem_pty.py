@@ -8,7 +8,6 @@ import tty
 import pytest
 
 from hologram_sdk import events
-from hologram_sdk.emulator.modem import Faults
 from hologram_sdk.errors import (
     ATCommandError,
     ConfigurationError,
@@ -50,8 +49,13 @@ def wait_for(predicate, timeout=3.0):
 
 @pytest.mark.parametrize("profile", ["e303", "ms2131", "iota"])
 def test_identity(make_emulator, profile):
-    emu = make_emulator(profile, imei="351234567890123", imsi="310260123456789",
-                        iccid="8944501234567890123", operator="Hologram Test")
+    emu = make_emulator(
+        profile,
+        imei="351234567890123",
+        imsi="310260123456789",
+        iccid="8944501234567890123",
+        operator="Hologram Test",
+    )
     with CLASSES[profile](deviceName=emu.device) as modem:
         assert modem.imei == "351234567890123"
         assert modem.imsi == "310260123456789"
@@ -80,9 +84,13 @@ def test_signal_and_dbm(make_emulator, rssi, dbm):
 
 @pytest.mark.parametrize(
     ("state", "expected"),
-    [("home", Registration.HOME), ("roaming", Registration.ROAMING),
-     ("searching", Registration.SEARCHING), ("denied", Registration.DENIED),
-     ("not registered", Registration.NOT_REGISTERED)],
+    [
+        ("home", Registration.HOME),
+        ("roaming", Registration.ROAMING),
+        ("searching", Registration.SEARCHING),
+        ("denied", Registration.DENIED),
+        ("not registered", Registration.NOT_REGISTERED),
+    ],
 )
 def test_registration(make_emulator, state, expected):
     emu = make_emulator("ms2131", registration=state)
@@ -92,10 +100,12 @@ def test_registration(make_emulator, state, expected):
 
 @pytest.mark.parametrize(
     ("sim", "state", "error"),
-    [("absent", SIMState.ABSENT, SIMNotInsertedError),
-     ("pin", SIMState.PIN, SIMPinRequiredError),
-     ("puk", SIMState.PUK, SIMPukRequiredError),
-     ("failure", SIMState.FAILURE, SIMFailureError)],
+    [
+        ("absent", SIMState.ABSENT, SIMNotInsertedError),
+        ("pin", SIMState.PIN, SIMPinRequiredError),
+        ("puk", SIMState.PUK, SIMPukRequiredError),
+        ("failure", SIMState.FAILURE, SIMFailureError),
+    ],
 )
 def test_sim_states_and_typed_errors(make_emulator, sim, state, error):
     emu = make_emulator("e303", sim=sim)
@@ -103,8 +113,15 @@ def test_sim_states_and_typed_errors(make_emulator, sim, state, error):
         assert modem.sim_state is state
         with pytest.raises(error) as info:
             modem.imsi  # noqa: B018
-        assert info.value.cme_code == {SIMNotInsertedError: 10, SIMPinRequiredError: 11,
-                                       SIMPukRequiredError: 12, SIMFailureError: 13}[error]
+        assert (
+            info.value.cme_code
+            == {
+                SIMNotInsertedError: 10,
+                SIMPinRequiredError: 11,
+                SIMPukRequiredError: 12,
+                SIMFailureError: 13,
+            }[error]
+        )
         with pytest.raises(error):
             modem.iccid  # noqa: B018
 
@@ -121,11 +138,12 @@ def test_sim_busy_is_retried_then_raised(make_emulator):
 
 
 def test_sim_busy_clears_during_retries(make_emulator):
-    emu = make_emulator("e303", sim="busy")
+    emu = make_emulator("e303")
     channel = ATChannel(emu.device, timeout=2.0, sim_busy_retries=5, sim_busy_backoff=0.1)
     timer = threading.Timer(0.15, lambda: emu.set(sim="ready"))
     with channel, E303(channel=channel) as modem:
         modem.initialize()
+        emu.set(sim="busy")
         timer.start()
         try:
             assert modem.imsi == emu.imsi
@@ -149,7 +167,11 @@ def test_sms_send_text_mode(emulator):
         reference = modem.send_sms("+15555550100", "Hello world", mode="text")
     sent = emulator.sent_sms[-1]
     assert (sent.number, sent.text, sent.mode, sent.reference) == (
-        "+15555550100", "Hello world", "text", reference)
+        "+15555550100",
+        "Hello world",
+        "text",
+        reference,
+    )
 
 
 @pytest.mark.parametrize("text", ["Hello world", "Grüße € ✓", "@$_{}[]"])
@@ -195,7 +217,9 @@ def test_sms_list_read_delete(emulator, mode):
     with E303(deviceName=emulator.device) as modem:
         listed = modem.list_sms("all", mode=mode)
         assert [(m.sender, m.text) for m in listed] == [
-            ("+15555550199", "Hi there"), ("+15555550198", "Ünïcode ✓")]
+            ("+15555550199", "Hi there"),
+            ("+15555550198", "Ünïcode ✓"),
+        ]
         assert all(m.timestamp is not None for m in listed)
         first = modem.read_sms(listed[0].index, mode=mode)
         assert (first.sender, first.text) == ("+15555550199", "Hi there")
@@ -233,7 +257,12 @@ def test_registration_and_signal_urcs_become_events(emulator):
 
 
 def test_garbage_lines_are_ignored(emulator):
-    emulator.faults.garbage = ["\x00\x01\x02\xff", "^RSSI:12", "+UNKNOWNURC: 1,2", "^BOOT:1,0,0,0,7"]
+    emulator.faults.garbage = [
+        "\x00\x01\x02\xff",
+        "^RSSI:12",
+        "+UNKNOWNURC: 1,2",
+        "^BOOT:1,0,0,0,7",
+    ]
     with E303(deviceName=emulator.device) as modem:
         assert modem.model == "E303"
         assert modem.imei == emulator.imei
@@ -361,8 +390,9 @@ def test_traffic_log_masks_imsi_and_iccid(emulator, caplog):
     with E303(deviceName=emulator.device) as modem:
         assert modem.imsi == emulator.imsi
         assert modem.iccid
-    traffic = "\n".join(r.getMessage() for r in caplog.records
-                        if r.name == "hologram_sdk.modem.at.traffic")
+    traffic = "\n".join(
+        r.getMessage() for r in caplog.records if r.name == "hologram_sdk.modem.at.traffic"
+    )
     assert "-> AT+CIMI" in traffic
     assert emulator.imsi not in traffic
     assert emulator.iccid[2:] not in traffic

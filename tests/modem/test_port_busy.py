@@ -26,7 +26,9 @@ HOLDER = textwrap.dedent(
 def held_port(emulator):
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, emulator.device],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"

@@ -15,6 +15,12 @@ Double-only options come before ``--`` (the tests' wrapper script adds them)::
     --ignore-term        ignore SIGTERM (the caller must SIGKILL)
     --local=IP --remote=IP --dns1=IP --dns2=IP   address values
     --no-remote          print the "defaulting to" line (peer gives no address)
+    --escape-guard=S     guard time of the modem's +++ escape (default 1.0 s)
+
+pppd hangs the modem up by dropping DTR when it terminates; a pty has no DTR,
+so on SIGTERM/SIGINT/SIGHUP the double hangs up the Hayes way instead: guard
+time, ``+++``, guard time, ``ATH``.  The modem is then back in command state,
+as it would be after a real pppd.
 
 While up it watches the device: ``NO CARRIER`` from the modem, EOF or EIO is a
 hang-up -> ``Modem hangup``, ``Connection terminated.``, exit 16. SIGTERM or
@@ -59,6 +65,24 @@ def _raise_signal(signum: int, _frame: object) -> None:
     raise _Signalled(signum)
 
 
+def _hang_up(fd: int, guard: float) -> None:
+    """Leave data mode as the modem sees a DTR drop: ``+++`` between guard times, ``ATH``."""
+    try:
+        time.sleep(guard * 1.2)
+        os.write(fd, b"+++")
+        time.sleep(guard * 1.5)
+        os.write(fd, b"ATH\r")
+        deadline = time.monotonic() + max(0.5, 3 * guard)
+        seen = b""
+        while b"OK" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            seen += os.read(fd, 256)
+    except OSError:
+        pass
+
+
 def _terminate(signum: int, started: float) -> int:
     if signum == signal.SIGHUP:
         _say("Hangup (SIGHUP)")
@@ -94,6 +118,7 @@ def main(argv: list[str]) -> int:
         return 7
     started = time.monotonic()
     script = None
+    data_mode = False
     try:
         tty.setraw(fd, termios.TCSANOW)
         script = subprocess.Popen(
@@ -104,6 +129,7 @@ def main(argv: list[str]) -> int:
         if status != 0:
             _say("Connect script failed")
             return 8
+        data_mode = True
         _say("Serial connection established.")
         _say("Using interface ppp0")
         _say(f"Connect: ppp0 <--> {device}")
@@ -134,9 +160,13 @@ def main(argv: list[str]) -> int:
                 _say("Connection terminated.")
                 return 16
     except _Signalled as sig:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         if script is not None and script.poll() is None:
             os.killpg(script.pid, sig.signum)
             script.wait()
+        if data_mode:
+            _hang_up(fd, float(double.get("escape-guard", "1.0")))
         return _terminate(sig.signum, started)
     finally:
         os.close(fd)

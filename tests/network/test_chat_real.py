@@ -61,7 +61,6 @@ def test_configured_apn_reaches_the_modem(emulator):
     ("BUSY", 4, "BUSY"),
     ("NO CARRIER", 5, "NO CARRIER"),
     ("NO DIALTONE", 7, "NO DIALTONE"),
-    ("NO ANSWER", 9, "NO ANSWER"),
 ])
 def test_abort_strings_end_with_their_exit_codes(emulator, dial, code, answer):
     require_chat()

@@ -94,7 +94,7 @@ def test_a_really_full_filesystem(tmp_path):
         with Outbox(mnt / "o.db") as box:
             stored = []
             with pytest.raises(OutboxError, match="full"):
-                for i in range(100_000):
+                for _ in range(100_000):
                     stored.append(box.put(DEST, "message", os.urandom(400)).id)
             assert len(stored) > 10
             assert box.count() == len(stored)

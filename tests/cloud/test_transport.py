@@ -1,0 +1,119 @@
+"""The TCP client transport over real loopback sockets."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from hologram_sdk.cloud.protocol import parse_reply
+from hologram_sdk.cloud.transport import send_request
+from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError
+from tests.cloud.servers import HOST, ReplyServer, closed_port
+
+
+def _complete(data, closed):
+    return parse_reply(data, closed).complete
+
+
+def test_whole_payload_is_written_and_reply_returned():
+    payload = b"x" * (3 * 1024 * 1024) + b"\r\r"  # far more than one send() writes
+    with ReplyServer(reply=b"[0,0]") as server:
+        reply = send_request(HOST, server.port, payload, 10.0, _complete)
+    assert reply == b"[0,0]"
+    assert server.requests == [payload]
+
+
+def test_reply_complete_before_close_returns_at_once():
+    with ReplyServer(reply=b"[0,0]", keep_open=True) as server:
+        start = time.monotonic()
+        reply = send_request(HOST, server.port, b"{}\r\r", 5.0, _complete)
+        elapsed = time.monotonic() - start
+    assert reply == b"[0,0]"
+    assert elapsed < 2.0
+
+
+def test_without_framing_reads_until_close():
+    with ReplyServer(reply=b"hello there") as server:
+        assert send_request(HOST, server.port, b"ping\r\r", 5.0) == b"hello there"
+
+
+def test_half_close_ends_the_request_for_a_server_reading_to_eof():
+    with ReplyServer(reply=b"ok") as server:
+        assert send_request(HOST, server.port, b"no terminator", 5.0, half_close=True) == b"ok"
+    assert server.requests == [b"no terminator"]
+
+
+def test_refused_is_a_connection_error_and_fast():
+    port = closed_port()
+    start = time.monotonic()
+    with pytest.raises(CloudConnectionError, match=f"{HOST}:{port}") as info:
+        send_request(HOST, port, b"x", 5.0)
+    assert isinstance(info.value.__cause__, ConnectionRefusedError)
+    assert isinstance(info.value, ConnectionError)
+    assert time.monotonic() - start < 2.0
+
+
+def test_silent_server_is_a_timeout_bounded_by_the_deadline():
+    with ReplyServer(reply=None) as server:
+        start = time.monotonic()
+        with pytest.raises(CloudTimeoutError) as info:
+            send_request(HOST, server.port, b"{}\r\r", 0.3, _complete)
+        elapsed = time.monotonic() - start
+    assert isinstance(info.value, TimeoutError)
+    assert info.value.__cause__ is not None
+    assert 0.25 <= elapsed < 2.0
+
+
+def test_partial_reply_at_the_deadline_is_returned():
+    with ReplyServer(reply=b"[0", keep_open=True) as server:
+        start = time.monotonic()
+        reply = send_request(HOST, server.port, b"{}\r\r", 0.3, _complete)
+    assert reply == b"[0"
+    assert time.monotonic() - start < 2.0
+
+
+def test_reset_by_the_server_is_a_connection_error():
+    server = socket.create_server((HOST, 0))
+    port = server.getsockname()[1]
+
+    def serve():
+        conn, _ = server.accept()
+        conn.recv(100)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        with pytest.raises(CloudConnectionError) as info:
+            send_request(HOST, port, b"{}\r\r", 5.0, _complete)
+        assert isinstance(info.value.__cause__, ConnectionResetError)
+    finally:
+        thread.join()
+        server.close()
+
+
+def test_unreachable_from_the_connector_is_a_connection_error():
+    def unreachable(address, timeout):
+        raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    with pytest.raises(CloudConnectionError, match="unreachable"):
+        send_request("192.0.2.1", 9999, b"x", 1.0, connect=unreachable)
+
+
+def test_connect_timeout_from_the_connector_is_a_timeout():
+    def slow(address, timeout):
+        raise socket.timeout("timed out")
+
+    with pytest.raises(CloudTimeoutError, match="no connection"):
+        send_request("192.0.2.1", 9999, b"x", 1.0, connect=slow)
+
+
+def test_a_non_positive_timeout_is_refused():
+    with pytest.raises(ValueError, match="timeout"):
+        send_request(HOST, 1, b"x", 0)

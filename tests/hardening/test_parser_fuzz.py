@@ -1,0 +1,128 @@
+"""Property tests for the framing the other suites do not drive: how the local cloud
+splits requests out of a byte stream, and how the inbound listener turns a
+connection's bytes, in any chunks, into exactly one message.
+
+The pure ones run the shared ``FUZZ`` budget (10,000 examples; ``make fuzz``
+multiplies it); the ones over real sockets use fewer examples to stay fast.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from Hologram.CustomCloud import CustomCloud
+from hologram_sdk.cloud.protocol import TERMINATORS
+from hologram_sdk.emulator.cloud import LocalCloud, find_terminator, request_kind
+from tests.fuzz_settings import FUZZ
+from tests.hardening.netutil import HOST, connect, free_port, wait_until
+
+SOCKETS = settings(max_examples=150, deadline=None,
+                   suppress_health_check=[HealthCheck.too_slow,
+                                          HealthCheck.function_scoped_fixture])
+
+# bytes rich in CR, LF and the other characters that matter to the framing
+framing_bytes = st.lists(
+    st.sampled_from([b"\r", b"\n", b"\r\r", b"\r\n", b"S", b"{", b"}", b"\x00", b"\xff", b"a"])
+    | st.binary(max_size=8),
+    max_size=40,
+).map(b"".join)
+
+
+def _first_terminator(buffer: bytes):
+    """The reference answer, found another way: walk the buffer position by
+    position; at the first position where a terminator starts, the shortest one."""
+    for index in range(len(buffer)):
+        starting = [t for t in TERMINATORS if buffer.startswith(t, index)]
+        if starting:
+            return index, min(len(t) for t in starting)
+    return None
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(buffer=framing_bytes)
+def test_find_terminator_finds_the_earliest_terminator(buffer):
+    found = find_terminator(buffer)
+    assert found == _first_terminator(buffer)
+    if found is not None:
+        index, length = found
+        assert buffer[index:index + length] in TERMINATORS
+        assert find_terminator(buffer[:index + length - 1]) is None  # none complete earlier
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(buffer=framing_bytes, cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6))
+def test_searching_each_new_chunk_with_a_3_byte_overlap_finds_the_same_terminator(buffer, cuts):
+    """The server scans only the new bytes plus 3 old ones; no terminator is missed."""
+    points = sorted({min(c, len(buffer)) for c in cuts} | {len(buffer)})
+    seen = 0
+    found = None
+    for point in points:
+        if point <= seen:
+            continue
+        found = find_terminator(buffer[:point], max(0, seen - 3))
+        seen = point
+        if found is not None:
+            break
+    whole = _first_terminator(buffer)
+    assert found == whole
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(body=st.binary(max_size=64))
+def test_request_kind_is_sms_exactly_for_a_leading_s(body):
+    assert request_kind(body) == ("sms" if body[:1] == b"S" else "message")
+
+
+@given(
+    data=st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60),
+    cuts=st.lists(st.integers(min_value=1, max_value=200), max_size=5),
+    terminator=st.sampled_from(TERMINATORS),
+)
+@SOCKETS
+def test_local_cloud_answers_a_request_split_anywhere_once(data, cuts, terminator):
+    import json
+
+    request = json.dumps({"k": "abcd1234", "d": data}).encode() + terminator
+    with LocalCloud(port=0, idle_timeout=5) as cloud:
+        with connect(cloud.port) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            last = 0
+            for cut in sorted({min(c, len(request)) for c in cuts}):
+                sock.sendall(request[last:cut])
+                last = cut
+            sock.sendall(request[last:])
+            reply = b""
+            while chunk := sock.recv(64):
+                reply += chunk
+        assert reply == b"[0,0]"
+        assert [m.data for m in cloud.messages()] == [data]
+
+
+@given(
+    payload=framing_bytes.filter(bool),
+    cuts=st.lists(st.integers(min_value=1, max_value=400), max_size=5),
+)
+@SOCKETS
+def test_listener_delivers_a_connection_as_one_exact_message_whatever_the_chunks(payload, cuts):
+    port = free_port()
+    with CustomCloud(None, receive_host=HOST, receive_port=port, enable_inbound=True) as cloud:
+        with connect(port) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            last = 0
+            for cut in sorted({min(c, len(payload)) for c in cuts}):
+                sock.sendall(payload[last:cut])
+                last = cut
+            sock.sendall(payload[last:])
+        got = []
+        assert wait_until(lambda: got.append(cloud.popReceivedMessage(raw=True)) or got[-1], 5)
+        assert got[-1] == payload
+        assert cloud.popReceivedMessage(raw=True) is None
+        # the text view replaces what is not UTF-8 instead of failing
+        assert isinstance(payload.decode("utf-8", errors="replace"), str)

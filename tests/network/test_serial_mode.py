@@ -1,0 +1,152 @@
+"""Serial mode transport and listener: bytes through the emulator's u-blox sockets.
+
+The emulator bridges +USOCO/+USOWR/+USORD and +USOLI to real TCP sockets on
+127.0.0.1, so these tests run real servers and clients on loopback.
+"""
+
+import socket
+import threading
+
+import pytest
+
+from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
+from hologram_sdk.modem.iota import IOTA
+from hologram_sdk.network.serial_mode import ModemSocketListener, ModemSocketTransport
+
+
+class OneShotServer:
+    """Accepts one connection on 127.0.0.1, reads ``expect`` bytes, answers ``reply``."""
+
+    def __init__(self, reply, expect, close_after=True):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.reply, self.expect, self.close_after = reply, expect, close_after
+        self.received = b""
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve)
+        self.thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(10)
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(10)
+            while len(self.received) < self.expect:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                self.received += chunk
+            conn.sendall(self.reply)
+            if not self.close_after:
+                self.done.wait(10)
+        self.done.set()
+
+    def close(self):
+        self.done.set()
+        self.sock.close()
+        self.thread.join()
+
+
+@pytest.fixture
+def iota(emulator):
+    emu = emulator("iota")
+    modem = IOTA(mode="serial", deviceName=emu.device)
+    yield emu, modem
+    modem.close()
+
+
+def test_request_and_reply_through_the_modem(iota):
+    emu, modem = iota
+    payload = bytes(range(256)) * 3  # more than one +USOWR chunk, every byte value
+    server = OneShotServer(b"[0,0]", expect=len(payload))
+    try:
+        with modem.sockets() as stack:
+            transport = ModemSocketTransport(stack)
+            reply = transport("127.0.0.1", server.port, payload, 10.0)
+    finally:
+        server.close()
+    assert reply == b"[0,0]"
+    assert server.received == payload
+    commands = [line.split("=")[0] for line in emu.log]
+    for command in ("AT+USOCR", "AT+USOCO", "AT+USOWR", "AT+USORD", "AT+USOCL"):
+        assert command in commands
+
+
+def test_reply_framing_returns_before_the_server_closes(iota):
+    _, modem = iota
+    server = OneShotServer(b"[0,0]", expect=5, close_after=False)
+    try:
+        with modem.sockets() as stack:
+            reply = ModemSocketTransport(stack)(
+                "127.0.0.1", server.port, b"hello", 10.0, lambda data, closed: data.endswith(b"]"))
+    finally:
+        server.close()
+    assert reply == b"[0,0]"
+
+
+def test_refused_connection_is_a_cloud_connection_error(iota):
+    _, modem = iota
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    with modem.sockets() as stack:
+        with pytest.raises(CloudConnectionError, match=f"cannot connect to 127.0.0.1:{port}"):
+            ModemSocketTransport(stack)("127.0.0.1", port, b"x", 5.0)
+
+
+def test_silent_server_is_a_timeout(iota):
+    _, modem = iota
+    server = OneShotServer(b"", expect=1, close_after=False)
+    try:
+        with modem.sockets() as stack:
+            with pytest.raises(CloudTimeoutError, match="no reply"):
+                ModemSocketTransport(stack)("127.0.0.1", server.port, b"x", 0.5)
+    finally:
+        server.close()
+
+
+def test_bad_timeout_is_rejected(iota):
+    _, modem = iota
+    with modem.sockets() as stack:
+        with pytest.raises(ConfigurationError):
+            ModemSocketTransport(stack)("127.0.0.1", 9, b"x", 0)
+
+
+def _free_port():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def test_listener_receives_one_message_per_connection(iota):
+    emu, modem = iota
+    got = []
+    arrived = threading.Condition()
+
+    def on_message(data):
+        with arrived:
+            got.append(data)
+            arrived.notify_all()
+
+    port = _free_port()
+    with ModemSocketListener(modem.sockets(), port, on_message, idle_timeout=5) as listener:
+        assert listener.is_open
+        for text in (b"first inbound", b"second \x00\xff binary"):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+                client.sendall(text)
+                client.shutdown(socket.SHUT_WR)
+                client.settimeout(5)
+                assert client.recv(10) == b""  # the device closed its side
+        with arrived:
+            assert arrived.wait_for(lambda: len(got) == 2, 10)
+    assert got == [b"first inbound", b"second \x00\xff binary"]
+    assert not listener.is_open
+    assert f"AT+USOLI=0,{port}" in emu.log
+
+
+def test_listener_rejects_a_bad_port(iota):
+    _, modem = iota
+    with pytest.raises(ConfigurationError, match="inbound port"):
+        ModemSocketListener(modem.sockets(), 0, print)
