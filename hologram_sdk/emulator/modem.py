@@ -34,6 +34,7 @@ import fcntl
 import logging
 import os
 import re
+import select
 import selectors
 import socket
 import struct
@@ -972,7 +973,7 @@ class ModemEmulator:
             return  # a modem waits for "AT"; anything else is ignored
         text = text[start:]
         self._log.append(text)
-        logger.debug("emulator got %r", text)
+        logger.debug("emulator got %r", "AT+CPIN=<hidden>" if "CPIN=" in text.upper() else text)
         unplug_on = self.faults.unplug_on
         if unplug_on and text.upper().startswith(unplug_on.upper()):
             self.unplug()
@@ -2154,6 +2155,7 @@ class SimPort:
         owns_emulator: bool = False,
     ) -> None:
         self.emulator = emulator
+        sock.setblocking(False)  # never changed again: safe for a reader and a writer thread
         self._sock = sock
         self.timeout = timeout
         self.write_timeout = write_timeout
@@ -2162,6 +2164,9 @@ class SimPort:
         self.port = f"sim://{emulator.profile.name}"
         self.name = self.port
         self.baudrate = 9600
+        #: accepted and ignored, as on a pty
+        self.dtr = True
+        self.rts = True
 
     def _check(self) -> socket.socket:
         if not self.is_open:
@@ -2179,21 +2184,30 @@ class SimPort:
         """The file descriptor (readable when data is waiting)."""
         return self._check().fileno()
 
+    def _wait(self, events: int, deadline: Optional[float]) -> bool:
+        poller = select.poll()
+        poller.register(self._sock.fileno(), events)
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic()) * 1000
+        return bool(poller.poll(wait))
+
     def read(self, size: int = 1) -> bytes:
         """Read up to ``size`` bytes, waiting at most ``timeout`` (None = forever).
 
         :raises serial.SerialException: the emulated modem was unplugged
         """
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        return self._read(size, deadline)
+
+    def _read(self, size: int, deadline: Optional[float]) -> bytes:
         sock = self._check()
         out = bytearray()
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
         while len(out) < size:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            sock.settimeout(wait)
+            if not self._wait(select.POLLIN, deadline):
+                break
             try:
                 chunk = sock.recv(size - len(out))
-            except (TimeoutError, BlockingIOError):
-                break
+            except (BlockingIOError, InterruptedError):
+                continue
             except OSError as exc:
                 raise serial.SerialException(f"read failed: {exc}") from exc
             if not chunk:
@@ -2202,27 +2216,19 @@ class SimPort:
                     "(device disconnected or multiple access on port?)"
                 )
             out += chunk
-            if deadline is not None and time.monotonic() >= deadline:
-                break
         return bytes(out)
 
     def read_until(self, expected: bytes = b"\n", size: Optional[int] = None) -> bytes:
         """Read until ``expected``, ``size`` bytes or the timeout."""
         out = bytearray()
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        saved = self.timeout
-        try:
-            while size is None or len(out) < size:
-                if deadline is not None:
-                    self.timeout = max(0.0, deadline - time.monotonic())
-                chunk = self.read(1)
-                if not chunk:
-                    break
-                out += chunk
-                if out.endswith(expected):
-                    break
-        finally:
-            self.timeout = saved
+        while size is None or len(out) < size:
+            chunk = self._read(1, deadline)
+            if not chunk:
+                break
+            out += chunk
+            if out.endswith(expected):
+                break
         return bytes(out)
 
     def readline(self, size: Optional[int] = None) -> bytes:
@@ -2233,15 +2239,21 @@ class SimPort:
         """Send bytes to the modem.
 
         :raises serial.SerialException: the emulated modem was unplugged
+        :raises serial.SerialTimeoutException: not sent within ``write_timeout``
         """
         sock = self._check()
-        sock.settimeout(self.write_timeout)
-        try:
-            sock.sendall(bytes(data))
-        except TimeoutError as exc:
-            raise serial.SerialTimeoutException("Write timeout") from exc
-        except OSError as exc:
-            raise serial.SerialException(f"write failed: {exc}") from exc
+        view = memoryview(bytes(data))
+        deadline = None if self.write_timeout is None else time.monotonic() + self.write_timeout
+        while view:
+            if not self._wait(select.POLLOUT, deadline):
+                raise serial.SerialTimeoutException("Write timeout")
+            try:
+                sent = sock.send(view)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as exc:
+                raise serial.SerialException(f"write failed: {exc}") from exc
+            view = view[sent:]
         return len(data)
 
     def flush(self) -> None:
@@ -2250,7 +2262,6 @@ class SimPort:
     def reset_input_buffer(self) -> None:
         """Discard bytes waiting to be read."""
         sock = self._check()
-        sock.settimeout(0.0)
         try:
             while sock.recv(4096):
                 pass
@@ -2276,6 +2287,11 @@ class SimPort:
 
 
 _INT_OPTIONS = ("rssi", "ber")
+#: pyserial settings that mean nothing to an in-process port; open_sim_port drops them
+_SERIAL_SETTINGS = frozenset(
+    {"baudrate", "bytesize", "parity", "stopbits", "xonxoff", "rtscts", "dsrdtr",
+     "exclusive", "inter_byte_timeout", "do_not_open"}
+)
 
 
 def open_sim_port(
@@ -2294,6 +2310,8 @@ def open_sim_port(
 
     :raises ConfigurationError: an unknown profile or option
     """
+    for key in _SERIAL_SETTINGS & set(kwargs):
+        del kwargs[key]
     name = profile
     if "://" in profile:
         url = urllib.parse.urlsplit(profile)
@@ -2301,9 +2319,9 @@ def open_sim_port(
             raise ConfigurationError(f"not a sim:// URL: {profile!r}")
         name = url.netloc or url.path.lstrip("/")
         for key, value in urllib.parse.parse_qsl(url.query):
-            if key in _INT_OPTIONS:
+            if key in _INT_OPTIONS or key == "escape_guard":
                 try:
-                    kwargs.setdefault(key, int(value))
+                    kwargs.setdefault(key, float(value) if key == "escape_guard" else int(value))
                 except ValueError:
                     raise ConfigurationError(f"{key} must be a number, not {value!r}") from None
             else:

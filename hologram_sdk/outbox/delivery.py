@@ -24,10 +24,13 @@ garbled. Retrying them could in theory go on forever, so ``max_attempts``
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
+import select
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Callable, Optional
@@ -39,7 +42,7 @@ from hologram_sdk.cloud.protocol import (
     result_was_success,
     to_result_code,
 )
-from hologram_sdk.cloud.transport import Transport, send_request
+from hologram_sdk.cloud.transport import Connector, Transport, send_request
 from hologram_sdk.errors import ConfigurationError, OutboxError
 from hologram_sdk.events import MESSAGE_SENT, Event
 from hologram_sdk.outbox.item import OutboxItem
@@ -49,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 #: Sends one stored request and returns the cloud's result code; raises on
 #: transport failures (``CloudConnectionError``, ``CloudTimeoutError``, ``OSError``).
+#: Optional hooks, used when present: ``send.prepare(item)`` (``item`` is sent
+#: next: get ready), ``send.idle()`` (the round is over) and ``send.close()``.
 Send = Callable[[OutboxItem], int]
 
 DEFAULT_BASE = 1.0
@@ -99,14 +104,20 @@ def _reply_complete(data: bytes, closed: bool) -> bool:
     return parse_reply(data, closed).complete
 
 
-def _connect(address: tuple[str, int], timeout: float) -> socket.socket:
-    """``socket.create_connection``, minus the name lookup when the host is an address."""
-    host = address[0]
+def _numeric_family(host: str) -> Optional[int]:
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
             socket.inet_pton(family, host)
         except OSError:
             continue
+        return family
+    return None
+
+
+def _connect(address: tuple[str, int], timeout: float) -> socket.socket:
+    """``socket.create_connection``, minus the name lookup when the host is an address."""
+    family = _numeric_family(address[0])
+    if family is not None:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.settimeout(timeout)
@@ -119,7 +130,10 @@ def _connect(address: tuple[str, int], timeout: float) -> socket.socket:
 
 
 def tcp_send(
-    item: OutboxItem, timeout: float = 5.0, transport: Optional[Transport] = None
+    item: OutboxItem,
+    timeout: float = 5.0,
+    transport: Optional[Transport] = None,
+    connect: Optional[Connector] = None,
 ) -> ResultCode:
     """Deliver one row over TCP to its destination, as the clouds do.
 
@@ -127,30 +141,112 @@ def tcp_send(
     read until it parses). ``raw`` rows (``CustomCloud``) are written, the
     write side is shut down, and any reply or a clean close means ``ERR_OK``.
 
+    :param transport: replaces ``send_request`` (e.g. a cloud's own)
+    :param connect: opens the connection (default: ``socket.create_connection``)
     :raises CloudConnectionError: refused, reset or unreachable
     :raises CloudTimeoutError: no connection or no reply within ``timeout``
     """
     host, port = parse_destination(item.destination)
+    connect = connect if connect is not None else _connect
     if transport is not None:
         if item.kind == "raw":
             transport(host, port, item.body, timeout, None, half_close=True)
             return ResultCode.ERR_OK
         reply = transport(host, port, item.body, timeout, _reply_complete)
     elif item.kind == "raw":
-        send_request(host, port, item.body, timeout, None, half_close=True, connect=_connect)
+        send_request(host, port, item.body, timeout, None, half_close=True, connect=connect)
         return ResultCode.ERR_OK
     else:
-        reply = send_request(host, port, item.body, timeout, _reply_complete, connect=_connect)
+        reply = send_request(host, port, item.body, timeout, _reply_complete, connect=connect)
     return parse_reply(reply, closed=True).code
 
 
-def tcp_sender(timeout: float = 5.0, transport: Optional[Transport] = None) -> Send:
-    """A ``send`` for :class:`OutboxDelivery`: :func:`tcp_send` with these settings."""
+class TcpSender:
+    """A ``send`` for :class:`OutboxDelivery`: :func:`tcp_send`, plus an early connect.
 
-    def send(item: OutboxItem) -> ResultCode:
-        return tcp_send(item, timeout, transport)
+    While a round sends message *n*, the connection for message *n + 1* is
+    already being set up (:meth:`prepare`, called by the round only when
+    another message follows). Nothing is written on it before *n*'s reply
+    was received and *n* deleted, so order and the "at most one message in
+    flight" rule are kept; only the TCP handshake leaves the critical path.
+    A spare that is older than :attr:`spare_max_age`, closed by the server,
+    or not connected is discarded and a fresh connection is made instead.
+    Only numeric addresses are connected early (no name lookups in between),
+    and only with the default transport.
 
-    return send
+    :param timeout: seconds per message (connect and reply)
+    :param transport: replaces ``send_request`` (no early connects then)
+    """
+
+    #: Seconds a spare connection may wait before it is thrown away.
+    spare_max_age = 2.0
+
+    def __init__(self, timeout: float = 5.0, transport: Optional[Transport] = None) -> None:
+        self.timeout = timeout
+        self.transport = transport
+        self._spare: Optional[tuple[tuple[str, int], socket.socket, float]] = None
+
+    def __call__(self, item: OutboxItem) -> ResultCode:
+        if self.transport is not None:
+            return tcp_send(item, self.timeout, self.transport)
+        return tcp_send(item, self.timeout, None, self._connector)
+
+    def prepare(self, item: OutboxItem) -> None:
+        """Start connecting for ``item`` (sent next) without waiting."""
+        self.idle()
+        if self.transport is not None:
+            return
+        try:
+            address = parse_destination(item.destination)
+        except ConfigurationError:
+            return
+        family = _numeric_family(address[0])
+        if family is None:
+            return
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        if sock.connect_ex(address) not in (0, errno.EINPROGRESS):
+            sock.close()
+            return
+        self._spare = (address, sock, time.monotonic())
+
+    def _take(self, address: tuple[str, int]) -> Optional[socket.socket]:
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        where, sock, born = spare
+        try:
+            if where == address and time.monotonic() - born <= self.spare_max_age:
+                poller = select.poll()
+                poller.register(sock, select.POLLIN | select.POLLOUT)
+                events = sum(mask for _, mask in poller.poll(0))
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if events == select.POLLOUT and not error:  # connected, nothing came back
+                    return sock
+        except OSError:
+            pass
+        sock.close()
+        return None
+
+    def _connector(self, address: tuple[str, int], timeout: float) -> socket.socket:
+        sock = self._take(address)
+        if sock is None:
+            return _connect(address, timeout)
+        sock.settimeout(timeout)
+        return sock
+
+    def idle(self) -> None:
+        """Close the spare connection, if any (the round is over)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare[1].close()
+
+    close = idle
+
+
+def tcp_sender(timeout: float = 5.0, transport: Optional[Transport] = None) -> TcpSender:
+    """A ``send`` for :class:`OutboxDelivery` (a :class:`TcpSender`)."""
+    return TcpSender(timeout, transport)
 
 
 def _describe(exc: BaseException) -> str:
@@ -213,6 +309,9 @@ class OutboxDelivery:
         self.max_attempts = max_attempts
         self.batch = batch
         self._send = send
+        self._prepare: Optional[Callable[[OutboxItem], object]] = getattr(send, "prepare", None)
+        self._idle_hook: Optional[Callable[[], object]] = getattr(send, "idle", None)
+        self._close_hook: Optional[Callable[[], object]] = getattr(send, "close", None)
         self._random = random
         self._ready = ready
         self._wakeup = threading.Event()
@@ -257,6 +356,9 @@ class OutboxDelivery:
             except OutboxError as exc:
                 logger.error("outbox delivery to %s stopped: %s", self.destination, exc)
                 result.error = str(exc)
+            finally:
+                if self._idle_hook is not None:
+                    self._idle_hook()
             with self._state_lock:
                 if result.sent:
                     self.failures = 0
@@ -278,6 +380,8 @@ class OutboxDelivery:
                 if self._stop.is_set():
                     self.outbox.unclaim(items[index:])
                     return
+                if self._prepare is not None and index + 1 < len(items):
+                    self._prepare(items[index + 1])
                 if not self._deliver(item, result):
                     self.outbox.unclaim(items[index + 1 :])
                     return
@@ -402,6 +506,11 @@ class OutboxDelivery:
             thread.join(timeout)
             if thread.is_alive():
                 logger.warning("outbox delivery thread %s did not stop in time", self._name)
+        if self._close_hook is not None and self._round_lock.acquire(timeout=1.0):
+            try:
+                self._close_hook()
+            finally:
+                self._round_lock.release()
 
     def __enter__(self) -> OutboxDelivery:
         return self

@@ -45,6 +45,9 @@ from hologram_sdk.outbox.schema import (
 
 logger = logging.getLogger(__name__)
 
+#: ``Outbox(":memory:")``: a private in-memory outbox (nothing survives; for tests).
+MEMORY = ":memory:"
+
 
 class Outbox:
     """A bounded, durable FIFO of outgoing messages in one SQLite file.
@@ -52,7 +55,8 @@ class Outbox:
     Thread-safe; several processes may share the file.
 
     :param path: the database file (default :func:`default_path`); created
-        with mode 0600, its parent directories as needed
+        with mode 0600, its parent directories as needed. ``":memory:"`` keeps
+        everything in memory (no durability; for tests)
     :param max_messages: at most this many pending messages (all destinations)
     :param max_bytes: at most this many stored bytes (body plus text)
     :param policy: when full, ``"drop_oldest"`` (default) drops the oldest
@@ -115,11 +119,15 @@ class Outbox:
     # --- lifecycle ----------------------------------------------------------
 
     def _open(self, busy_timeout: float, max_file_bytes: Optional[int]) -> sqlite3.Connection:
+        memory = str(self.path) == MEMORY
         try:
-            if self.path.parent != Path(""):
+            if memory:
+                pass
+            elif self.path.parent != Path(""):
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
+            if not memory:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                os.close(fd)
         except OSError as exc:
             raise OutboxError(
                 f"cannot create the outbox database {str(self.path)!r}: {exc.strerror or exc}"
@@ -133,7 +141,7 @@ class Outbox:
                 check_same_thread=False,
             )
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            if str(mode).lower() != "wal" and not memory:
                 logger.warning("outbox %s: journal mode is %s, not WAL", self.path, mode)
             if max_file_bytes is not None:
                 page = int(conn.execute("PRAGMA page_size").fetchone()[0])

@@ -277,3 +277,30 @@ def test_bad_configuration_is_a_typed_error():
         ModemEmulator("e303", hosts={"cloud": "10.0.0.1"})
     with ModemEmulator() as emu, pytest.raises(ConfigurationError):
         emu.set(registration="sideways")
+
+
+def test_dial_without_sim_and_cme_in_v0():
+    with ModemEmulator("e303", sim="absent") as emu:
+        emu.feed(b"ATE0;+CMEE=1\r")
+        assert emu.feed(b"ATD*99***1#\r") == b"\r\n+CME ERROR: 10\r\n"
+        assert emu.feed(b"ATV0\r") == b"0\r"
+        assert emu.feed(b"AT+CIMI\r") == b"+CME ERROR: 10\r\n"
+
+
+def test_cgreg_urc_and_cgatt(emu):
+    emu.feed(b"AT^CURC=0;+CGREG=2\r")
+    emu.set(registration="home")
+    assert emu.feed(b"") == b""  # unchanged: no URC
+    emu.set(registration="denied")
+    assert emu.feed(b"") == b"\r\n+CGREG: 3\r\n"
+    assert emu.feed(b"AT+CGATT?\r") == b"\r\n+CGATT: 0\r\n\r\nOK\r\n"
+
+
+def test_sim_url_options_and_pyserial_settings_are_accepted():
+    from hologram_sdk.emulator.modem import open_sim_port
+
+    with open_sim_port("sim://ms2131?escape_guard=0.05&registration=roaming", timeout=1.0,
+                       baudrate=115200, rtscts=False) as port:
+        assert port.emulator.escape_guard == 0.05
+        port.write(b"ATE0;+CREG?\r")
+        assert port.read_until(b"OK\r\n") == b"ATE0;+CREG?\r\r\n+CREG: 0,5\r\n\r\nOK\r\n"

@@ -196,3 +196,33 @@ def test_sms_both_ways_over_the_pty():
             assert read_until(port, b'+CMTI: "ME",0\r\n') == b'\r\n+CMTI: "ME",0\r\n'
             answer = command(port, b"AT+CMGR=0").split(b"\r\n")
             assert pdu.decode_deliver(answer[2].decode()).text == "back again"
+
+
+def test_sms_settings_read_back(emu):
+    assert emu.feed(b"AT+CMGF?\r") == b"\r\n+CMGF: 0\r\n\r\nOK\r\n"
+    assert emu.feed(b'AT+CSCS="GSM";+CSCS?\r') == b'\r\n+CSCS: "GSM"\r\n\r\nOK\r\n'
+    assert emu.feed(b'AT+CSCS="KOI8"\r') == b"\r\nERROR\r\n"
+    assert emu.feed(b"AT+CSMP=17,11,0,8;+CSMP?\r") == b"\r\n+CSMP: 17,11,0,8\r\n\r\nOK\r\n"
+    assert emu.feed(b"AT+CSCA?\r") == b'\r\n+CSCA: "+15555550000",145\r\n\r\nOK\r\n'
+    assert emu.feed(b'AT+CSCA="+447700900000",145;+CSCA?\r') == (
+        b'\r\n+CSCA: "+447700900000",145\r\n\r\nOK\r\n')
+    assert emu.feed(b"AT+CNMI=2,1,0,0,0;+CNMI?\r") == b"\r\n+CNMI: 2,1,0,0,0\r\n\r\nOK\r\n"
+    assert emu.feed(b"AT+CNMI=9\r") == b"\r\nERROR\r\n"
+
+
+def test_ucs2_text_mode_read(emu):
+    emu.deliver_sms("+15555550199", "Привет", timestamp=WHEN)
+    assert emu.feed(b'AT+CMGF=1;+CSCS="UCS2";+CMGR=0\r') == (
+        b'\r\n+CMGR: "REC UNREAD","002B00310035003500350035003500350030003100390039",,'
+        b'"24/01/13,12:34:56+00"\r\n041F04400438043204350442\r\n\r\nOK\r\n')
+
+
+def test_deliver_rejects_what_cannot_be_one_sms(emu):
+    from hologram_sdk.errors import MessageTooLongError
+
+    with pytest.raises(MessageTooLongError):
+        emu.deliver_sms("+15555550199", "x" * 161)
+    for _ in range(23):
+        emu.deliver_sms("+15555550199", "fill", timestamp=WHEN)
+    with pytest.raises(ValueError, match="full"):
+        emu.deliver_sms("+15555550199", "one too many", timestamp=WHEN)

@@ -71,6 +71,8 @@ MALFORMED = [
     ("unknown protocol", msg("GET / HTTP/1.0"), b"[5,0]"),
     ("binary garbage", b"\x00\x01\x02\x03\r\r", b"[5,0]"),
     ("empty request", b"\r\r", b"[5,0]"),
+    ("JSON nested 20,000 deep", msg('{"k":"abcd1234","d":' + "[" * 20000 + "]" * 20000 + "}"),
+     b"[2,0]"),
     ("JSON not UTF-8", b'{"k":"abcd1234","d":"\xff\xfe"}\r\r', b"[2,0]"),
     ("SMS without +", msg("S" + SEED + "15551234567 hi"), b"2"),
     ("SMS without space", msg("S" + SEED + "+15551234567hi"), b"2"),

@@ -13,6 +13,8 @@ from hologram_sdk.network.pppd import default_chat_script
 
 DOUBLE = os.path.join(os.path.dirname(__file__), "pppd_double.py")
 CHAT = "/usr/sbin/chat"
+#: the emulator's +++ guard time, and the double's when it hangs up: short, for speed
+GUARD = 0.05
 
 
 def require_chat():
@@ -25,8 +27,9 @@ def emulator():
     """Factory: ``emulator(profile, dial_result=..., **settings)`` -> a started emulator."""
     made = []
 
-    def make(profile="e303", *, dial_result="CONNECT", **settings):
-        emu = ModemEmulator(profile, faults=Faults(dial_result=dial_result), **settings)
+    def make(profile="e303", *, dial_result="CONNECT", escape_guard=GUARD, **settings):
+        emu = ModemEmulator(profile, faults=Faults(dial_result=dial_result),
+                            escape_guard=escape_guard, **settings)
         made.append(emu)
         emu.start()
         return emu
@@ -63,6 +66,7 @@ def pppd_double(tmp_path):
 
     def make(**options):
         nonlocal count
+        options.setdefault("escape_guard", GUARD)
         count += 1
         words = []
         for key, value in options.items():

@@ -26,9 +26,6 @@ from hologram_sdk.network.cellular import (
 )
 from tests.network.conftest import require_chat
 
-GUARD = 0.05  # the emulator's +++ guard time, short for speed
-
-
 class Events:
     """Records every payload broadcast on a bus, per event name."""
 
@@ -67,11 +64,11 @@ def cellular_for(emulator, pppd_double):
     def make(mode, *, dial_result="CONNECT", reconnect=None, double_options=None,
              modem_timeout=5.0, **settings):
         profile = "e303" if mode == "ppp" else "iota"
-        emu = emulator(profile, dial_result=dial_result, escape_guard=GUARD, **settings)
+        emu = emulator(profile, dial_result=dial_result, **settings)
         modem = (E303(deviceName=emu.device, timeout=modem_timeout) if mode == "ppp"
                  else IOTA(mode="serial", deviceName=emu.device, timeout=modem_timeout))
         bus = Event()
-        double = pppd_double(escape_guard=GUARD, **(double_options or {}))
+        double = pppd_double(**(double_options or {}))
         cellular = Cellular(modem, event=bus, pppd_path=double,
                             reconnect=reconnect or ReconnectPolicy(enabled=False))
         made.append((cellular, modem))
