@@ -102,7 +102,7 @@ def message_id(text: str) -> Optional[str]:
 
 
 def run_senders(port: int, senders: int, per_sender: int, size: int,
-                deadline_s: float, connect_timeout: float = 2.0) -> dict:
+                deadline_s: float, connect_timeout: float = 5.0) -> dict:
     """``senders`` threads, each sending ``per_sender`` messages, one connection each.
 
     A message counts as sent when connect, ``sendall`` and close all succeeded.

@@ -5,18 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
-from hologram_sdk.cloud import transport as _transport
-from hologram_sdk.cloud.listener import (
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_MESSAGE_SIZE,
-    InboundListener,
-)
 from hologram_sdk.errors import ConfigurationError
 from hologram_sdk.events import MESSAGE_RECEIVED, Event
 from hologram_sdk.network.manager import NetworkManager
+
+if TYPE_CHECKING:  # the transport layer is imported on first use: `import Hologram` stays light
+    from hologram_sdk.cloud.listener import InboundListener
+    from hologram_sdk.cloud.transport import CompletionCheck, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +58,9 @@ class Cloud:
     :param network: network interface name ('' = non-network mode)
     :param modem: a modem object for the network layer (optional)
     :param transport: replaces :func:`hologram_sdk.cloud.transport.send_request`
-    :param inbound_idle_timeout: seconds before an idle inbound connection is cut
-    :param inbound_max_message_size: bytes; larger inbound messages are dropped
-    :param inbound_max_connections: inbound connections served at once
+    :param inbound_idle_timeout: seconds before an idle inbound connection is cut (10)
+    :param inbound_max_message_size: bytes; larger inbound messages are dropped (64 KiB)
+    :param inbound_max_connections: inbound connections served at once (128)
     :raises ConfigurationError: bad port or host, or inbound enabled without an address
     :raises InboundBindError: ``enable_inbound`` and the address cannot be bound
     """
@@ -79,10 +76,10 @@ class Cloud:
         network: str = "",
         *,
         modem: Any = None,
-        transport: Optional[_transport.Transport] = None,
-        inbound_idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        inbound_max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
-        inbound_max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        transport: Optional[Transport] = None,
+        inbound_idle_timeout: Optional[float] = None,
+        inbound_max_message_size: Optional[int] = None,
+        inbound_max_connections: Optional[int] = None,
     ) -> None:
         self._log = logger.getChild(type(self).__name__)
         self._credentials = credentials
@@ -90,11 +87,15 @@ class Cloud:
         self._send_port = validate_port("send_port", send_port)
         self._receive_host = _validate_host("receive_host", receive_host)
         self._receive_port = validate_port("receive_port", receive_port)
-        self._transport = transport if transport is not None else _transport.send_request
-        self._inbound_options: dict[str, Any] = {
+        self._transport = transport
+        options = {
             "idle_timeout": inbound_idle_timeout,
             "max_message_size": inbound_max_message_size,
             "max_connections": inbound_max_connections,
+        }
+        # unset options take the listener's defaults (10 s, 64 KiB, 128)
+        self._inbound_options: dict[str, Any] = {
+            k: v for k, v in options.items() if v is not None
         }
         self._received: deque[bytes] = deque()
         self._received_lock = threading.Lock()
@@ -147,11 +148,15 @@ class Cloud:
         self,
         payload: bytes,
         timeout: float,
-        is_complete: Optional[_transport.CompletionCheck] = None,
+        is_complete: Optional[CompletionCheck] = None,
         half_close: bool = False,
     ) -> bytes:
         """The one path every outbound request takes to the wire."""
         self._require_send_address()
+        if self._transport is None:
+            from hologram_sdk.cloud.transport import send_request
+
+            self._transport = send_request
         self._log.info("Connecting to %s", self._send_host)
         return self._transport(
             self._send_host,
@@ -179,6 +184,8 @@ class Cloud:
         with self._listener_lock:
             if self._listener is not None and self._listener.is_open:
                 return True
+            from hologram_sdk.cloud.listener import InboundListener
+
             self._listener = InboundListener(
                 self._receive_host,
                 self._receive_port,

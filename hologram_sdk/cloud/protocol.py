@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from hologram_sdk.errors import (
+    ConfigurationError,
     CredentialsError,
     InvalidPhoneNumberError,
     MessageTooLongError,
@@ -213,6 +214,10 @@ def validate_sms(destination_number: object, message: object) -> tuple[str, str]
     text = _as_text(message) if isinstance(message, (str, bytes)) else str(message)
     if "\r" in text or "\n" in text:
         raise MessageTooLongError("an SMS text may not contain CR or LF")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8, or lone surrogates
+        raise ConfigurationError("an SMS text must be valid UTF-8 text") from None
     if len(text) > SMS_MAX_CHARS:
         raise MessageTooLongError(
             f"SMS is {len(text)} characters; at most {SMS_MAX_CHARS} are allowed"

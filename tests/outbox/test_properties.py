@@ -1,0 +1,135 @@
+"""Property tests: the store against a list model, the backoff bounds, destination keys."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hologram_sdk.errors import OutboxFullError
+from hologram_sdk.events import MESSAGE_DROPPED, Event
+from hologram_sdk.outbox import Outbox
+from hologram_sdk.outbox.delivery import OutboxDelivery, destination_key, parse_destination
+
+from ..fuzz_settings import FUZZ
+
+MAX_MESSAGES, MAX_BYTES = 5, 60
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), st.sampled_from(["a:1", "b:2"]), st.integers(1, 30)),
+        st.tuples(st.sampled_from(["ack", "release", "dead"]), st.sampled_from(["a:1", "b:2"]),
+                  st.just(0)),
+    ),
+    max_size=25,
+)
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("policy", ["drop_oldest", "drop_newest", "reject"])
+def test_the_store_behaves_like_a_bounded_list(policy):
+    bus = Event()
+    dropped = []
+    bus.subscribe(MESSAGE_DROPPED, dropped.append)
+    box = Outbox(":memory:", max_messages=MAX_MESSAGES, max_bytes=MAX_BYTES, policy=policy,
+                 event=bus)
+
+    @FUZZ
+    @given(ops=operations)
+    def check(ops):
+        box.clear()
+        box.clear_dead()
+        dropped.clear()
+        model: list[tuple[int, str, int]] = []  # (id, destination, size), oldest first
+        dead: list[int] = []
+        expected_drops: list[int] = []
+        for op, dest, size in ops:
+            if op == "put":
+                fits = (len(model) < MAX_MESSAGES
+                        and sum(s for _, _, s in model) + size <= MAX_BYTES)
+                if not fits and policy == "reject":
+                    with pytest.raises(OutboxFullError):
+                        box.put(dest, "message", b"x" * size)
+                    continue
+                item = box.put(dest, "message", b"x" * size)
+                if fits:
+                    model.append((item.id, dest, size))
+                elif policy == "drop_newest":
+                    assert item is None
+                    expected_drops.append(None)
+                else:
+                    while (len(model) + 1 > MAX_MESSAGES
+                           or sum(s for _, _, s in model) + size > MAX_BYTES):
+                        expected_drops.append(model.pop(0)[0])
+                    model.append((item.id, dest, size))
+                continue
+            claimed = box.claim_next(dest)
+            mine = [m for m in model if m[1] == dest]
+            if not mine:
+                assert claimed is None
+                continue
+            assert claimed.id == mine[0][0]  # FIFO per destination
+            if op == "ack":
+                box.ack(claimed)
+                model.remove(mine[0])
+            elif op == "dead":
+                box.dead_letter(claimed, 2)
+                model.remove(mine[0])
+                dead.append(claimed.id)
+            else:
+                box.release(claimed, "try again")
+        assert [(i.id, i.destination, len(i.body)) for i in box.pending()] == model
+        assert box.count() == len(model)
+        assert box.stored_bytes() == sum(s for _, _, s in model)
+        assert box.count() <= MAX_MESSAGES and box.stored_bytes() <= MAX_BYTES
+        assert [d.id for d in dropped] == expected_drops
+        assert [d.id for d in box.dead()] == dead
+        ids = [i.id for i in box.pending()]
+        assert ids == sorted(ids)
+
+    try:
+        check()
+    finally:
+        box.close()
+
+
+@pytest.mark.fuzz
+def test_backoff_stays_within_its_bounds():
+    box = Outbox(":memory:")
+
+    @FUZZ
+    @given(
+        failures=st.integers(1, 10_000),
+        base=st.floats(0.001, 10),
+        extra=st.floats(0, 1000),
+        jitter=st.floats(0, 0.99),
+        rnd=st.floats(0, 1, exclude_max=True),
+    )
+    def check(failures, base, extra, jitter, rnd):
+        cap = base + extra
+        delivery = OutboxDelivery(box, print, "x:1", base=base, cap=cap, jitter=jitter,
+                                  random=lambda: rnd)
+        full = min(cap, base * 2.0 ** min(failures - 1, 64))
+        delay = delivery.backoff_delay(failures)
+        assert 0 < delay <= cap
+        assert full * (1 - jitter) * (1 - 1e-12) <= delay <= full
+        steady = OutboxDelivery(box, print, "x:1", base=base, cap=cap, jitter=0)
+        assert steady.backoff_delay(failures) <= steady.backoff_delay(failures + 1)
+
+    try:
+        check()
+    finally:
+        box.close()
+
+
+hosts = st.one_of(
+    st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,10}){0,3}\Z"),
+    st.ip_addresses().map(str),
+)
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(host=hosts, port=st.integers(1, 65535))
+def test_destination_keys_round_trip(host, port):
+    assert parse_destination(destination_key(host, port)) == (host, port)
