@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from typing import Any, Callable
@@ -29,6 +28,8 @@ def _wants_payload(callback: Callback) -> bool:
 
     Callbacks written for the reference take none; newer ones take the payload.
     """
+    import inspect  # here, not at module level: it costs ~10 ms of import time
+
     try:
         sig = inspect.signature(callback)
     except (TypeError, ValueError):  # some builtins have no signature
