@@ -25,6 +25,7 @@ import select
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -92,12 +93,15 @@ def public_sdk_findings(python: Optional[str]) -> list[str]:
 # --- running one measurement -------------------------------------------------
 
 
-def _env(impl: str) -> dict[str, str]:
+def _env(impl: str, state_dir: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if impl != THEIRS:  # our tree first, whatever the editable install maps
         env["PYTHONPATH"] = ROOT
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Our clouds keep a durable outbox under $XDG_STATE_HOME by default: each run
+    # gets a fresh, empty one, and the user's own ~/.local/state is left alone.
+    env["XDG_STATE_HOME"] = state_dir
     return env
 
 
@@ -113,8 +117,9 @@ def run_worker(python: str, scenario: str, impl: str, params: dict[str, Any],
                cap_s: float) -> dict[str, Any]:
     cmd = [python, WORKER, scenario, impl, json.dumps(params)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_s,
-                              env=_env(impl), cwd=HERE)
+        with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_s,
+                                  env=_env(impl, state), cwd=HERE)
     except subprocess.TimeoutExpired:
         return {"error": f"capped: no result within {cap_s:.0f} s", "capped": True}
     result = _last_json(proc.stdout)
@@ -131,10 +136,16 @@ def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
 
 def run_inbound(python: str, impl: str, params: dict[str, Any]) -> dict[str, Any]:
     """Start a listener in the worker, drive it from here with concurrent senders."""
+    with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
+        return _run_inbound(python, impl, params, state)
+
+
+def _run_inbound(python: str, impl: str, params: dict[str, Any], state: str
+                 ) -> dict[str, Any]:
     port = loopback.free_port()
     cmd = [python, WORKER, "inbound", impl, json.dumps({"port": port})]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(impl), cwd=HERE)
+                            stderr=subprocess.PIPE, text=True, env=_env(impl, state), cwd=HERE)
     try:
         line = _readline(proc, 20.0)
         if line.strip() != "READY":
@@ -267,7 +278,7 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
         Scenario("inbound", f"inbound load 8x{300 if q else 1000}", [
             Metric("rate", "delivered", "msg/s", True, "≥5000",
                    check=lambda v: v >= 5000, digits=0),
-            Metric("lost", "lost (sent, never delivered)", "msgs", False, "0",
+            Metric("lost", "lost (sent OK, not delivered)", "msgs", False, "0",
                    check=lambda v: v == 0, digits=0, has_ratio=False),
             Metric("send_failed", "send failures (connect)", "msgs", False, "0",
                    check=lambda v: v == 0, digits=0, has_ratio=False)],

@@ -94,7 +94,7 @@ def _send(args: argparse.Namespace) -> int:
         host, port = args.host, args.port
         custom = None
         try:
-            custom = CustomCloud(None, send_host=host, send_port=port)
+            custom = CustomCloud(None, send_host=host, send_port=port, outbox=False)
             reply = custom.sendMessage(args.message, timeout=args.timeout)
         except (HologramError, OSError) as exc:
             raise explain(exc, host, port, args.timeout) from None
@@ -107,7 +107,10 @@ def _send(args: argparse.Namespace) -> int:
     port = args.port or DEFAULT_SEND_PORT
     cloud = None
     try:
-        cloud = HologramCloud(credentials, enable_inbound=False, send_host=host, send_port=port)
+        # a one-shot command reports a failure; it does not leave the message queued
+        cloud = HologramCloud(
+            credentials, enable_inbound=False, send_host=host, send_port=port, outbox=False
+        )
         code = cloud.sendMessage(args.message, topics=topics or None, timeout=args.timeout)
     except (HologramError, OSError) as exc:
         raise explain(exc, host, port, args.timeout) from None

@@ -7,13 +7,15 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from hologram_sdk.errors import ConfigurationError
-from hologram_sdk.events import MESSAGE_RECEIVED, Event
+from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
+from hologram_sdk.events import MESSAGE_RECEIVED, NETWORK_CONNECTED, Event
 from hologram_sdk.network.manager import NetworkManager
 
 if TYPE_CHECKING:  # the transport layer is imported on first use: `import Hologram` stays light
     from hologram_sdk.cloud.listener import InboundListener
     from hologram_sdk.cloud.transport import CompletionCheck, Transport
+    from hologram_sdk.outbox import Outbox, OutboxItem
+    from hologram_sdk.outbox.cloudlink import CloudOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,40 @@ class Cloud:
     :param inbound_idle_timeout: seconds before an idle inbound connection is cut (10)
     :param inbound_max_message_size: bytes; larger inbound messages are dropped (64 KiB)
     :param inbound_max_connections: inbound connections served at once (128)
-    :raises ConfigurationError: bad port or host, or inbound enabled without an address
+    :param outbox: where messages wait when they cannot be sent now (see below):
+        ``None`` (default) for the durable outbox at
+        :func:`hologram_sdk.outbox.default_path` (``$XDG_STATE_HOME/hologram/outbox.db``,
+        else ``~/.local/state/hologram/outbox.db``), a path for another file,
+        an :class:`~hologram_sdk.outbox.Outbox` (its bounds and policy are
+        used; the cloud does not close it), or ``False`` for no outbox
+    :raises ConfigurationError: bad port or host, inbound enabled without an
+        address, or a bad ``outbox``
     :raises InboundBindError: ``enable_inbound`` and the address cannot be bound
+
+    **The outbox.** A message is stored in the outbox instead of being sent
+    when the network is down (``network.is_connected`` is false, e.g. after
+    ``network.disconnect()``; non-network mode counts as up until then), when
+    anything already waits for the same destination (so order is kept), and
+    when the send fails for a transport reason (refused, reset, unreachable,
+    no reply in time). The send then answers "queued" (``ERR_QUEUED`` for
+    ``HologramCloud``, a reply with ``.queued`` for ``CustomCloud``) and
+    ``message.queued`` is broadcast with the
+    :class:`~hologram_sdk.outbox.OutboxItem` (``.text``, ``.topics``, ``.id``).
+    A refusal by the cloud is returned to the caller, never queued.
+
+    Waiting messages are delivered oldest first on ``network.connected``,
+    after each successful send, and by a background thread that retries with
+    exponential backoff (1 s doubling to 5 min, with jitter; reset after a
+    success), started only once something waits. Each is deleted only after
+    the cloud's reply; ``message.sent`` is broadcast with its item. A refusal
+    that retrying cannot fix (codes 2, 3, 4, 5, 7, 8) moves it to the dead
+    letters and broadcasts ``message.failed``; a full outbox drops per its
+    policy and broadcasts ``message.dropped``. The file is opened only when
+    first needed, or at once when it already exists, so that what an earlier
+    run left for this cloud's destination gets delivered. With
+    ``outbox=False`` transport failures raise as without an outbox. When the
+    outbox cannot store a message (disk full, unwritable, full with policy
+    ``reject``), the send raises :class:`~hologram_sdk.errors.OutboxError`.
     """
 
     def __init__(
@@ -80,6 +114,7 @@ class Cloud:
         inbound_idle_timeout: Optional[float] = None,
         inbound_max_message_size: Optional[int] = None,
         inbound_max_connections: Optional[int] = None,
+        outbox: Any = None,
     ) -> None:
         self._log = logger.getChild(type(self).__name__)
         self._credentials = credentials
@@ -104,8 +139,16 @@ class Cloud:
         self.modem = modem
         self.event = Event()
         self.network = NetworkManager(self.event, network, modem=modem)
+        self._outbox_link: Optional[CloudOutbox] = None
         if enable_inbound:
             self.openReceiveSocket()
+        if outbox is not False:
+            try:
+                self._outbox_link = self._link_outbox(outbox)
+            except BaseException:
+                self.closeReceiveSocket()
+                raise
+            self.event.subscribe(NETWORK_CONNECTED, self._on_network_connected)
 
     # --- properties ----------------------------------------------------------
 
@@ -136,7 +179,80 @@ class Cloud:
 
         return __version__
 
+    @property
+    def outbox(self) -> Optional[Outbox]:
+        """The durable outbox (opened, or created, now if it was not yet); ``None``
+        with ``outbox=False``.
+
+        :raises OutboxError: the file cannot be opened or created
+        """
+        return None if self._outbox_link is None else self._outbox_link.outbox()
+
     # --- outbound --------------------------------------------------------------
+
+    @property
+    def _destination(self) -> str:
+        from hologram_sdk.outbox.delivery import destination_key
+
+        return destination_key(self._send_host, self._send_port)
+
+    def _current_transport(self) -> Optional[Transport]:
+        # serial mode: the network supplies a transport over the modem's sockets
+        return self._transport or self.network.transport
+
+    def _link_outbox(self, spec: Any) -> CloudOutbox:
+        from hologram_sdk.outbox.cloudlink import CloudOutbox
+        from hologram_sdk.outbox.delivery import TcpSender
+
+        have_address = bool(self._send_host and self._send_port)
+        return CloudOutbox(
+            spec,
+            event=self.event,
+            send=TcpSender(transport_for=self._current_transport),
+            ready=self._network_up,
+            destinations=(self._destination,) if have_address else (),
+        )
+
+    def _network_up(self) -> bool:
+        return bool(self.network.is_connected)
+
+    def _on_network_connected(self) -> None:
+        if self._outbox_link is not None:
+            self._outbox_link.wake()
+
+    def _send_or_queue(
+        self,
+        kind: str,
+        payload: bytes,
+        timeout: float,
+        is_complete: Optional[CompletionCheck] = None,
+        half_close: bool = False,
+        topics: Optional[list[str]] = None,
+        text: Optional[str] = None,
+    ) -> tuple[Optional[bytes], Optional[OutboxItem]]:
+        """Send now, or keep the request in the outbox (see the class docstring).
+
+        :returns: ``(reply, None)`` when sent, ``(None, item)`` when queued
+        :raises OutboxError: the outbox could not store it
+        """
+        link = self._outbox_link
+        if link is None:
+            return self._deliver(payload, timeout, is_complete, half_close), None
+        self._require_send_address()
+        destination = self._destination
+        if not self._network_up():
+            self._log.info("Network is down: message queued in the outbox")
+            return None, link.queue(destination, kind, payload, topics, text)
+        if link.has_pending(destination):
+            self._log.info("Messages are waiting: this one queued behind them")
+            return None, link.queue(destination, kind, payload, topics, text)
+        try:
+            reply = self._deliver(payload, timeout, is_complete, half_close)
+        except (CloudConnectionError, CloudTimeoutError) as exc:
+            self._log.info("Send failed (%s): message queued in the outbox", exc)
+            return None, link.queue(destination, kind, payload, topics, text)
+        link.wake()
+        return reply, None
 
     def _require_send_address(self) -> None:
         if not self._send_host or not self._send_port:
@@ -153,12 +269,13 @@ class Cloud:
     ) -> bytes:
         """The one path every outbound request takes to the wire."""
         self._require_send_address()
-        if self._transport is None:
+        transport = self._current_transport()
+        if transport is None:
             from hologram_sdk.cloud.transport import send_request
 
-            self._transport = send_request
+            transport = send_request
         self._log.info("Connecting to %s", self._send_host)
-        return self._transport(
+        return transport(
             self._send_host,
             self._send_port,
             payload,
@@ -184,14 +301,20 @@ class Cloud:
         with self._listener_lock:
             if self._listener is not None and self._listener.is_open:
                 return True
-            from hologram_sdk.cloud.listener import InboundListener
-
-            self._listener = InboundListener(
-                self._receive_host,
-                self._receive_port,
-                self._on_inbound,
-                **self._inbound_options,
+            # serial mode: the network listens on the modem (+USOLI) instead
+            listener = self.network.open_listener(
+                self._receive_host, self._receive_port, self._on_inbound, **self._inbound_options
             )
+            if listener is None:
+                from hologram_sdk.cloud.listener import InboundListener
+
+                listener = InboundListener(
+                    self._receive_host,
+                    self._receive_port,
+                    self._on_inbound,
+                    **self._inbound_options,
+                )
+            self._listener = listener
         return True
 
     def closeReceiveSocket(self) -> bool:
@@ -232,8 +355,14 @@ class Cloud:
     # --- lifecycle -------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the inbound listener (idempotent)."""
+        """Stop the outbox's delivery threads, close the inbound listener and the
+        network's link (idempotent). What waits in the outbox stays on disk."""
+        link, self._outbox_link = self._outbox_link, None
+        if link is not None:
+            self.event.unsubscribe(NETWORK_CONNECTED, self._on_network_connected)
+            link.close()
         self.closeReceiveSocket()
+        self.network.close()
 
     def __enter__(self) -> Cloud:
         return self

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from hologram_sdk.cloud.base import Cloud
 from hologram_sdk.events import MESSAGE_SENT
 
+if TYPE_CHECKING:
+    from hologram_sdk.outbox import OutboxItem
+
 Message = Union[str, bytes]
+
+
+class SendReply(str):
+    """What ``CustomCloud.sendMessage`` returns: the server's reply as text.
+
+    It is a ``str`` (compares, prints and concatenates like the reply). When
+    the message was not sent but kept in the outbox, it is ``''`` with
+    :attr:`queued` true and :attr:`item` the stored
+    :class:`~hologram_sdk.outbox.OutboxItem`.
+    """
+
+    #: True when the message waits in the outbox instead of having been sent.
+    queued: bool
+    #: The outbox row when queued, else None.
+    item: Optional[OutboxItem]
+
+    def __new__(
+        cls, text: str = "", *, queued: bool = False, item: Optional[OutboxItem] = None
+    ) -> SendReply:
+        reply = super().__new__(cls, text)
+        reply.queued = queued
+        reply.item = item
+        return reply
+
+    def __repr__(self) -> str:
+        return f"SendReply(queued, item={self.item!r})" if self.queued else super().__repr__()
 
 
 def _as_bytes(message: Message) -> bytes:
@@ -23,7 +52,8 @@ class CustomCloud(Cloud):
 
     The message bytes are written as they are (str as UTF-8), then the write
     side is shut down so a server reading until end of stream sees the end of
-    the message. Parameters are those of :class:`~hologram_sdk.cloud.base.Cloud`.
+    the message. Parameters are those of :class:`~hologram_sdk.cloud.base.Cloud`,
+    including ``outbox`` (where messages wait while they cannot be sent).
     """
 
     #: shut down the write side once the request is written
@@ -51,21 +81,36 @@ class CustomCloud(Cloud):
             **options,
         )
 
-    def sendMessage(self, message: Message, timeout: float = 5) -> str:
+    def sendMessage(self, message: Message, timeout: float = 5) -> SendReply:
         """Send ``message`` and return the server's reply as text.
 
         The reply is read until the server closes, or until ``timeout`` (which
         bounds connect and reply together); bytes that arrived by then are the
         reply. Broadcasts ``message.sent`` with ``message`` on success.
 
+        When the network is down, something already waits in the outbox, or the
+        send fails for a transport reason, the message is kept in the outbox
+        (see :class:`~hologram_sdk.cloud.base.Cloud`) and the result is ``''``
+        with ``.queued`` true: ``if cloud.sendMessage(m).queued: ...``.
+
         :param message: str (sent as UTF-8) or bytes
         :param timeout: seconds for connect plus reply
-        :returns: the reply decoded as UTF-8 (invalid bytes replaced), '' if none
+        :returns: the reply decoded as UTF-8 (invalid bytes replaced), '' if none,
+            as a :class:`SendReply` (a ``str``)
         :raises ConfigurationError: send_host or send_port is not set
-        :raises CloudConnectionError: refused, reset or unreachable
+        :raises CloudConnectionError: refused, reset or unreachable (``outbox=False``)
         :raises CloudTimeoutError: no connection, or no reply byte, within ``timeout``
+            (``outbox=False``)
+        :raises OutboxError: the message had to be queued and the outbox could not
+            store it (disk full, unwritable; ``OutboxFullError`` when full)
         """
         payload = _as_bytes(message)
-        reply = self._deliver(payload, timeout, None, half_close=self._half_close)
+        text = message if isinstance(message, str) else None
+        reply, item = self._send_or_queue(
+            "raw", payload, timeout, None, self._half_close, None, text
+        )
+        if item is not None:
+            return SendReply(queued=True, item=item)
+        assert reply is not None
         self.event.broadcast(MESSAGE_SENT, message)
-        return reply.decode("utf-8", errors="replace")
+        return SendReply(reply.decode("utf-8", errors="replace"))

@@ -63,8 +63,13 @@ class HologramCloud(CustomCloud):
     listener binds at once: if the port is taken, ``InboundBindError`` names
     it and suggests ``enable_inbound=False``.
 
-    Send failures (refused, unreachable, timeout) raise ``CloudConnectionError``
-    or ``CloudTimeoutError``; refusals by the cloud are result codes.
+    Refusals by the cloud are result codes. A message that cannot be sent now
+    (network down, messages already waiting, refused/reset/unreachable/no
+    reply in time) is kept in the durable outbox and answered ``ERR_QUEUED``
+    (-2: not sent yet, not a cloud error); it is delivered later, in order
+    (see :class:`~hologram_sdk.cloud.base.Cloud` and its ``outbox`` option).
+    With ``outbox=False`` those failures raise ``CloudConnectionError`` or
+    ``CloudTimeoutError`` instead.
 
     :param credentials: see above
     :param enable_inbound: open the inbound listener now
@@ -73,6 +78,8 @@ class HologramCloud(CustomCloud):
     :param send_port: override of the cloud port
     :param receive_host: override of the inbound address
     :param receive_port: override of the inbound port
+    :param outbox: ``None`` (the default durable outbox), a path, an ``Outbox``,
+        or ``False`` (see :class:`~hologram_sdk.cloud.base.Cloud`)
     :raises CredentialsError: malformed credentials
     """
 
@@ -112,10 +119,22 @@ class HologramCloud(CustomCloud):
             )
         return self._auth
 
-    def _send_request(self, payload: bytes, timeout: float) -> ResultCode:
+    def _send_request(
+        self,
+        payload: bytes,
+        timeout: float,
+        kind: str = "message",
+        topics: Optional[list[str]] = None,
+        text: Optional[str] = None,
+    ) -> ResultCode:
         self._log.debug("request: %s", mask_credentials(payload))
-        reply = self._deliver(payload, timeout, _reply_complete, half_close=self._half_close)
-        code = protocol.parse_reply(reply, closed=True).code
+        reply, _queued = self._send_or_queue(
+            kind, payload, timeout, _reply_complete, self._half_close, topics, text
+        )
+        if reply is None:
+            code = ResultCode.ERR_QUEUED
+        else:
+            code = protocol.parse_reply(reply, closed=True).code
         self._log.info("Result: %s (%s)", int(code), code.description)
         return code
 
@@ -132,17 +151,23 @@ class HologramCloud(CustomCloud):
             as escapes)
         :param topics: a topic string or a list of them
         :param timeout: seconds for connect plus reply
-        :returns: the cloud's code: ``ERR_OK`` (== 0, prints as ``0``), ...
+        :returns: the cloud's code: ``ERR_OK`` (== 0, prints as ``0``), ..., or
+            ``ERR_QUEUED`` (-2) when the message waits in the outbox
         :raises CredentialsError: no credentials were given
-        :raises CloudConnectionError: refused, reset or unreachable
+        :raises CloudConnectionError: refused, reset or unreachable (``outbox=False``)
         :raises CloudTimeoutError: no connection, or no reply byte, within ``timeout``
+            (``outbox=False``)
+        :raises OutboxError: it had to be queued and the outbox could not store it
         """
         auth = self._require_auth()
         metadata = None
         if auth.devicekey:
             metadata = protocol.metadata_for(_modem_name(self.modem), self.getSDKVersion())
         payload = protocol.encode_message(auth, message, topics, metadata)
-        code = self._send_request(payload, timeout)
+        text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+        code = self._send_request(
+            payload, timeout, "message", protocol.normalize_topics(topics), text
+        )
         if protocol.result_was_success(code):
             self.event.broadcast(MESSAGE_SENT, message)
         return code
@@ -153,16 +178,19 @@ class HologramCloud(CustomCloud):
         :param destination_number: E.164 with '+', 7 to 15 digits
         :param message: at most 160 characters, no CR/LF
         :param timeout: seconds for connect plus reply
-        :returns: the cloud's code
+        :returns: the cloud's code, or ``ERR_QUEUED`` (-2) when it waits in the outbox
         :raises InvalidPhoneNumberError: the number is not E.164
         :raises MessageTooLongError: the text is too long or has CR/LF
         :raises CredentialsError: no credentials were given
-        :raises CloudConnectionError: refused, reset or unreachable
+        :raises CloudConnectionError: refused, reset or unreachable (``outbox=False``)
         :raises CloudTimeoutError: no connection, or no reply byte, within ``timeout``
+            (``outbox=False``)
+        :raises OutboxError: it had to be queued and the outbox could not store it
         """
         number, text = protocol.validate_sms(destination_number, message)
         auth = self._require_auth()
-        return self._send_request(protocol.encode_sms(auth, number, text), timeout)
+        payload = protocol.encode_sms(auth, number, text)
+        return self._send_request(payload, timeout, "sms", None, f"SMS to {number}: {text}")
 
     def getResultString(self, result_code: int) -> str:
         """A description of a result code (unknown codes describe ``ERR_UNKNOWN``)."""

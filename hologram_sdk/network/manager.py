@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
-from typing import Any, Optional
+import os
+import threading
+from typing import Any, Callable, Optional
 
-from hologram_sdk.errors import DriverNotAvailableError, UnknownInterfaceError
+from hologram_sdk.errors import (
+    CloudConnectionError,
+    ConfigurationError,
+    HologramError,
+    UnknownInterfaceError,
+)
 from hologram_sdk.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
 
 logger = logging.getLogger(__name__)
 
-#: interface name -> (module, class) imported only when the interface is used;
-#: ``None`` is non-network mode (the application brings the link up itself).
+#: interface name -> (module, class) of the network class, imported only when
+#: the interface is used; ``None`` is non-network mode (the application brings
+#: the link up itself).
 INTERFACES: dict[str, Optional[tuple[str, str]]] = {
     "": None,
     "cellular-e303": ("hologram_sdk.network.cellular", "Cellular"),
@@ -20,30 +29,61 @@ INTERFACES: dict[str, Optional[tuple[str, str]]] = {
 }
 VALID_INTERFACES = frozenset(INTERFACES)
 
+#: cellular interface -> (module, class) of its default modem
+DEFAULT_MODEMS: dict[str, tuple[str, str]] = {
+    "cellular-e303": ("hologram_sdk.modem.e303", "E303"),
+    "cellular-ms2131": ("hologram_sdk.modem.ms2131", "MS2131"),
+    "cellular-iota": ("hologram_sdk.modem.iota", "IOTA"),
+}
+
+#: reference status codes for non-network mode (the link is the application's)
+_CONNECTED, _DISCONNECTED = 1, 0
+
+
+def _load(spec: tuple[str, str]) -> Any:
+    module, name = spec
+    return getattr(importlib.import_module(module), name)
+
 
 class NetworkManager:
     """The network layer of a cloud; ``''`` is non-network mode.
 
     In non-network mode the link is assumed up: ``connect()`` only broadcasts
-    ``network.connected``. The cellular interfaces are not built yet: they can
-    be selected, but ``connect()`` raises ``DriverNotAvailableError``.
+    ``network.connected``. With a cellular interface, a
+    :class:`~hologram_sdk.network.cellular.Cellular` is built on first use
+    around ``modem`` (or the interface's default modem on its default device,
+    or the one found on USB): constructing the manager touches no hardware
+    and needs no root.
+
+    ``network.connected`` / ``network.disconnected`` are broadcast on ``event``
+    whenever the link changes, including drops and automatic reconnects.
 
     :param event: the owner's event bus (``network.*`` events go there)
     :param network: an interface name from :func:`listAvailableInterfaces`
-    :param modem: a modem object for the cellular interfaces (optional)
+    :param modem: the modem to use with a cellular interface (optional)
+    :param cellular_options: keyword arguments for ``Cellular`` (``apn``,
+        ``pppd_path``, ``runner_factory``, ``reconnect``, ...)
     :raises UnknownInterfaceError: ``network`` is not a known name
     """
 
-    def __init__(self, event: Event, network: str = "", modem: Any = None) -> None:
+    def __init__(
+        self, event: Event, network: str = "", modem: Any = None, **cellular_options: Any
+    ) -> None:
         name = "" if network is None else network
-        if name not in INTERFACES:
+        if not isinstance(name, str) or name not in INTERFACES:
             valid = ", ".join(repr(n) for n in self.listAvailableInterfaces())
             raise UnknownInterfaceError(f"unknown network interface {network!r}; valid: {valid}")
         self._log = logger.getChild(type(self).__name__)
         self.event = event
-        self.modem = modem
+        self._modem = modem
         self._interface = name
-        self._connected = name == ""
+        self._options = cellular_options
+        self._cellular: Any = None
+        self._connected = name == ""  # non-network mode: the link is assumed up
+        self._lock = threading.Lock()
+        self._listeners: list[_DeferredListener] = []
+
+    # --- properties ----------------------------------------------------------------
 
     @property
     def interface(self) -> str:
@@ -51,51 +91,253 @@ class NetworkManager:
         return self._interface
 
     @property
+    def modem(self) -> Any:
+        """The modem in use (None in non-network mode until one is needed)."""
+        if self._modem is None and self._interface:
+            self._modem = self._default_modem()
+        return self._modem
+
+    @modem.setter
+    def modem(self, value: Any) -> None:
+        if self._cellular is not None:
+            raise ConfigurationError("the modem cannot change once the network was used")
+        self._modem = value
+
+    @property
+    def cellular(self) -> Any:
+        """The :class:`Cellular` interface (None in non-network mode)."""
+        spec = INTERFACES[self._interface]
+        if spec is None:
+            return None
+        if self._cellular is None:
+            cls = _load(spec)
+            cellular = cls(self.modem, event=self.event, **self._options)
+            cellular.link_listener = self._on_link
+            self._cellular = cellular
+        return self._cellular
+
+    @property
     def is_connected(self) -> bool:
-        """Whether the link is up (non-network mode counts as up)."""
-        return self._connected
+        """Whether the link is up (non-network mode counts as up once connected)."""
+        if self._cellular is not None:
+            return bool(self._cellular.is_connected)
+        return self._connected and self._interface == ""
 
     up = is_connected
+
+    @property
+    def localIPAddress(self) -> Optional[str]:
+        """Our address on the cellular link; None when down or in non-network mode."""
+        return self._cellular.localIPAddress if self._cellular is not None else None
+
+    @property
+    def remoteIPAddress(self) -> Optional[str]:
+        """The peer's address on the cellular link; None when down or not PPP."""
+        return self._cellular.remoteIPAddress if self._cellular is not None else None
+
+    @property
+    def status_reason(self) -> str:
+        """Why the status is what it is, in words."""
+        if self._cellular is not None:
+            return str(self._cellular.status_reason)
+        if self._interface == "":
+            return "non-network mode: the link is managed outside the SDK"
+        return "not connected yet"
+
+    @property
+    def serial_mode(self) -> bool:
+        """Whether the cloud's traffic goes through the modem's own sockets."""
+        # without a modem given, the default one is in 'ppp' mode: nothing to build
+        modem = self._modem
+        return bool(self._interface) and str(getattr(modem, "mode", "ppp")) == "serial"
+
+    @property
+    def transport(self) -> Any:
+        """The cloud's transport in serial mode (None: use the host's TCP stack).
+
+        While the serial link is down it is a transport that fails with
+        :class:`~hologram_sdk.errors.CloudConnectionError`, so nothing leaks
+        out through another route and the outbox keeps the message.
+        """
+        if not self.serial_mode:
+            return None
+        transport = self.cellular.transport
+        return transport if transport is not None else _link_down
+
+    def open_listener(
+        self, host: str, port: int, on_message: Callable[[bytes], object], **options: Any
+    ) -> Any:
+        """In serial mode: an inbound listener on the modem (``+USOLI``); None otherwise.
+
+        It listens while the link is up, from the next ``connect()`` on, and
+        again after each reconnect; nothing touches the modem before that.
+        """
+        if not self.serial_mode:
+            return None
+        listener = _DeferredListener(self, port, on_message, options)
+        with self._lock:
+            self._listeners.append(listener)
+        if self.is_connected:
+            listener.start()
+        return listener
+
+    def configure(self, **cellular_options: Any) -> None:
+        """Set ``Cellular`` options (``apn``, ``pppd_path``, ``reconnect``...) before first use.
+
+        :raises ConfigurationError: the cellular interface was already built
+        """
+        if self._cellular is not None:
+            raise ConfigurationError("configure() must come before the network is first used")
+        self._options.update(cellular_options)
+
+    # --- the reference's API ------------------------------------------------------------
 
     def listAvailableInterfaces(self) -> list[str]:
         """The interface names this SDK supports, sorted."""
         return sorted(INTERFACES)
 
+    def getConnectionStatus(self) -> int:
+        """The reference's status code (0, 1, 3, 5 or 12)."""
+        if self._interface == "":
+            return _CONNECTED if self._connected else _DISCONNECTED
+        if self._cellular is None:  # never used: nothing to ask the modem yet
+            return _DISCONNECTED
+        return int(self._cellular.getConnectionStatus())
+
     def connect(self, timeout: float = 200) -> bool:
-        """Bring the link up and broadcast ``network.connected``.
+        """Bring the link up; ``network.connected`` is broadcast when it is.
 
         :param timeout: seconds allowed for the link to come up
         :returns: True when the link is up
-        :raises DriverNotAvailableError: the cellular interfaces are not built yet
+        :raises PermissionDeniedError: PPP needs root
         """
-        self._require_driver()
-        self._connected = True
-        self._log.info("Network connected")
-        self.event.broadcast(NETWORK_CONNECTED)
-        return True
+        if self._interface == "":
+            self._connected = True
+            self._log.info("Network connected")
+            self.event.broadcast(NETWORK_CONNECTED, {"interface": ""})
+            return True
+        return bool(self.cellular.connect(timeout))
 
     def disconnect(self) -> bool:
-        """Take the link down and broadcast ``network.disconnected``.
+        """Take the link down; ``network.disconnected`` is broadcast.
 
         :returns: True
         """
-        self._require_driver()
-        self._connected = self._interface == ""
-        self._log.info("Network disconnected")
-        self.event.broadcast(NETWORK_DISCONNECTED)
-        return True
+        if self._interface == "":
+            self._connected = False
+            self._log.info("Network disconnected")
+            self.event.broadcast(NETWORK_DISCONNECTED, {"interface": "", "reason": "on request"})
+            return True
+        return bool(self.cellular.disconnect())
 
-    def reconnect(self) -> bool:
+    def reconnect(self, timeout: float = 200) -> bool:
         """Disconnect, then connect again.
 
         :returns: what :meth:`connect` returns
         """
         self.disconnect()
-        return self.connect()
+        return self.connect(timeout)
 
-    def _require_driver(self) -> None:
-        if INTERFACES[self._interface] is not None:
-            raise DriverNotAvailableError(
-                f"network interface {self._interface!r} is not built yet; use '' "
-                "(non-network mode) and bring the link up outside the SDK"
-            )
+    def close(self) -> None:
+        """Stop modem listeners, take a cellular link down, stop reconnecting (idempotent)."""
+        with self._lock:
+            listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            listener.close()
+        if self._cellular is not None:
+            self._cellular.close()
+
+    def __enter__(self) -> NetworkManager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _on_link(self, connected: bool, reason: Optional[str]) -> None:
+        payload: dict[str, Any] = {"interface": self._interface}
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            if connected:
+                listener.start()
+            else:
+                listener.stop()
+        if connected:
+            payload["local_ip"] = self.localIPAddress
+            self._log.info("Network connected")
+            self.event.broadcast(NETWORK_CONNECTED, payload)
+        else:
+            payload["reason"] = reason
+            self._log.info("Network disconnected: %s", reason)
+            self.event.broadcast(NETWORK_DISCONNECTED, payload)
+
+    def _default_modem(self) -> Any:
+        """The interface's modem class on its default device, or the one found on USB."""
+        cls = _load(DEFAULT_MODEMS[self._interface])
+        default = cls.profile.default_device
+        if not os.path.exists(default):
+            from hologram_sdk.modem.discovery import probe_port, scan_usb
+
+            for candidate in scan_usb(profiles=[cls.profile.name]):
+                if probe_port(candidate.device):
+                    self._log.info("Found %s on %s", cls.__name__, candidate.device)
+                    return cls(deviceName=candidate.device)
+        return cls()
+
+
+def _link_down(host: str, port: int, *args: Any, **kwargs: Any) -> bytes:
+    raise CloudConnectionError(
+        f"cannot reach {host}:{port}: the cellular link (serial mode) is down; "
+        "call network.connect() first"
+    )
+
+
+class _DeferredListener:
+    """A modem inbound listener that runs while the link is up."""
+
+    def __init__(
+        self,
+        manager: NetworkManager,
+        port: int,
+        on_message: Callable[[bytes], object],
+        options: dict[str, Any],
+    ) -> None:
+        self._manager = manager
+        self._port = port
+        self._on_message = on_message
+        self._options = options
+        self._lock = threading.Lock()
+        self._active: Any = None
+        self._closed = False
+
+    @property
+    def is_open(self) -> bool:
+        """Open until closed (it may be waiting for the link)."""
+        return not self._closed
+
+    def start(self) -> None:
+        with self._lock:
+            if self._closed or self._active is not None:
+                return
+            try:
+                self._active = self._manager.cellular.open_listener(
+                    self._port, self._on_message, **self._options
+                )
+            except HologramError as exc:
+                logger.warning("cannot listen on the modem's port %d: %s", self._port, exc)
+
+    def stop(self) -> None:
+        with self._lock:
+            active, self._active = self._active, None
+        if active is not None:
+            active.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self.stop()
+        with self._manager._lock:
+            if self in self._manager._listeners:
+                self._manager._listeners.remove(self)

@@ -30,7 +30,8 @@ class CloudOutbox:
     """A cloud's link to the durable outbox.
 
     The store is opened only when first needed, or at once when its file
-    already exists (so that messages left by an earlier run get delivered).
+    already holds messages for ``destinations`` (left by an earlier run: they
+    are delivered now); a file with nothing for them is not kept open.
     A delivery thread for a destination starts only when something waits for it.
 
     :param spec: ``None`` for :func:`default_path`, ``False`` for no outbox, a
@@ -85,9 +86,14 @@ class CloudOutbox:
         if self.enabled and (self._given is not None or self._exists()):
             try:
                 box = self.outbox()
-                for destination in destinations:
-                    if box is not None and box.has_pending(destination):
-                        self._delivery(destination).start()
+                waiting = [d for d in destinations if box is not None and box.has_pending(d)]
+                for destination in waiting:
+                    self._delivery(destination).start()
+                if not waiting and self._given is None:  # reopened when needed
+                    with self._lock:
+                        self._box = None
+                    if box is not None:
+                        box.close()
             except OutboxError as exc:  # the cloud still works without it
                 logger.error("outbox not usable: %s", exc)
 

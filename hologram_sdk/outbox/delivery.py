@@ -176,25 +176,42 @@ class TcpSender:
 
     :param timeout: seconds per message (connect and reply)
     :param transport: replaces ``send_request`` (no early connects then)
+    :param transport_for: asked before each message for a transport; ``None``
+        from it means ``send_request`` (a cloud whose route can change, e.g.
+        the modem's sockets in serial mode)
     """
 
     #: Seconds a spare connection may wait before it is thrown away.
     spare_max_age = 2.0
 
-    def __init__(self, timeout: float = 5.0, transport: Optional[Transport] = None) -> None:
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        transport: Optional[Transport] = None,
+        *,
+        transport_for: Optional[Callable[[], Optional[Transport]]] = None,
+    ) -> None:
         self.timeout = timeout
         self.transport = transport
+        self.transport_for = transport_for
         self._spare: Optional[tuple[tuple[str, int], socket.socket, float]] = None
 
-    def __call__(self, item: OutboxItem) -> ResultCode:
+    def _transport(self) -> Optional[Transport]:
         if self.transport is not None:
-            return tcp_send(item, self.timeout, self.transport)
+            return self.transport
+        return self.transport_for() if self.transport_for is not None else None
+
+    def __call__(self, item: OutboxItem) -> ResultCode:
+        transport = self._transport()
+        if transport is not None:
+            self.idle()
+            return tcp_send(item, self.timeout, transport)
         return tcp_send(item, self.timeout, None, self._connector)
 
     def prepare(self, item: OutboxItem) -> None:
         """Start connecting for ``item`` (sent next) without waiting."""
         self.idle()
-        if self.transport is not None:
+        if self._transport() is not None:
             return
         try:
             address = parse_destination(item.destination)

@@ -91,7 +91,7 @@ def test_failing_callback_does_not_break_the_send():
 def test_silent_server_times_out_typed_and_bounded():
     sent = []
     with ReplyServer(reply=None) as server:
-        cloud = CustomCloud(None, send_host=HOST, send_port=server.port)
+        cloud = CustomCloud(None, send_host=HOST, send_port=server.port, outbox=False)
         cloud.event.subscribe("message.sent", lambda: sent.append(1))
         start = time.monotonic()
         with pytest.raises(CloudTimeoutError):
@@ -101,7 +101,7 @@ def test_silent_server_times_out_typed_and_bounded():
 
 
 def test_closed_port_is_a_connection_error():
-    cloud = CustomCloud(None, send_host=HOST, send_port=closed_port())
+    cloud = CustomCloud(None, send_host=HOST, send_port=closed_port(), outbox=False)
     start = time.monotonic()
     with pytest.raises(CloudConnectionError):
         cloud.sendMessage("x", timeout=2)

@@ -124,8 +124,9 @@ def test_a_reply_on_an_open_line_does_not_cost_the_timeout():
 def test_transport_failures_are_typed():
     with ReplyServer(reply=None) as server:
         with pytest.raises(CloudTimeoutError):
-            _cloud(server).sendMessage("x", timeout=0.3)
-    cloud = HologramCloud(SEED, enable_inbound=False, send_host=HOST, send_port=closed_port())
+            _cloud(server, outbox=False).sendMessage("x", timeout=0.3)
+    cloud = HologramCloud(SEED, enable_inbound=False, send_host=HOST, send_port=closed_port(),
+                          outbox=False)
     with pytest.raises(CloudConnectionError):
         cloud.sendMessage("x", timeout=1)
 

@@ -130,7 +130,7 @@ def test_unknown_and_wrong_credentials_are_refused_with_a_devices_file(tmp_path)
 
 
 def test_200_connections_with_slowloris_garbage_half_closes_and_resets():
-    require_fds(1000)
+    require_fds(512)
     # not "S": refused as oversize (4), or as no protocol (5) when the random
     # bytes hold a terminator early on
     garbage = b"\x00" + os.urandom(MiB - 1)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import socket
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from Hologram.CustomCloud import CustomCloud
-from hologram_sdk.cloud.protocol import TERMINATORS
+from hologram_sdk.cloud.protocol import TERMINATORS, ResultCode, encode_reply, parse_reply
 from hologram_sdk.emulator.cloud import LocalCloud, find_terminator, request_kind
 from tests.fuzz_settings import FUZZ
 from tests.hardening.netutil import HOST, connect, free_port, wait_until
@@ -25,11 +25,20 @@ SOCKETS = settings(max_examples=100, deadline=None,
                                           HealthCheck.function_scoped_fixture])
 
 # bytes rich in CR, LF and the other characters that matter to the framing
+FRAMING = b"\r\n\r\nS{a\x00"
 framing_bytes = st.lists(
     st.sampled_from([b"\r", b"\n", b"\r\r", b"\r\n", b"S", b"{", b"}", b"\x00", b"\xff", b"a"])
     | st.binary(max_size=8),
     max_size=40,
 ).map(b"".join)
+
+
+def _shape(raw: bytes) -> tuple[bytes, list[int]]:
+    """One cheap binary draw as (a stream rich in CR/LF, chunk boundaries):
+    bytes below 0x80 become framing characters, the rest stay as they are."""
+    cuts = [b % (len(raw) + 1) for b in raw[:3]]
+    stream = bytes(FRAMING[b % len(FRAMING)] if b < 0x80 else b for b in raw[3:])
+    return stream, cuts
 
 
 def _first_terminator(buffer: bytes):
@@ -44,10 +53,13 @@ def _first_terminator(buffer: bytes):
 
 @pytest.mark.fuzz
 @FUZZ
-@given(buffer=framing_bytes, cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6))
-def test_request_splitting_finds_the_first_terminator_whatever_the_chunks(buffer, cuts):
+@given(raw=st.binary(max_size=120))
+@example(raw=b"\x00\x01\x02" + b"\x00\x01\x00\x01")  # \r\n\r\n across chunks
+@example(raw=b"\x05\x06\x07" + b"\x07\x00\x02\x00")
+def test_request_splitting_finds_the_first_terminator_whatever_the_chunks(raw):
     """What the local cloud does with a byte stream: find the first complete
     terminator, scanning only each new chunk plus 3 bytes before it."""
+    buffer, cuts = _shape(raw)
     whole = find_terminator(buffer)
     assert whole == _first_terminator(buffer)
     if whole is not None:
@@ -66,6 +78,24 @@ def test_request_splitting_finds_the_first_terminator_whatever_the_chunks(buffer
             break
     assert found == whole
     assert request_kind(buffer) == ("sms" if buffer[:1] == b"S" else "message")
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(raw=st.binary(max_size=24))
+def test_a_reply_is_never_complete_before_its_last_byte(raw):
+    """The client stops reading at the first complete reply: never on a prefix
+    (a cut reply would be read as the wrong code), and bytes after it change nothing."""
+    codes = [c for c in ResultCode if c >= 0]
+    code = codes[raw[0] % len(codes)] if raw else ResultCode.ERR_OK
+    wire = encode_reply("message", code)
+    for end in range(len(wire)):
+        assert not parse_reply(wire[:end]).complete, wire[:end]
+    assert parse_reply(wire).complete
+    assert parse_reply(wire + raw[1:]).code == code
+    sms = encode_reply("sms", code)
+    assert not parse_reply(sms).complete  # digits: complete at the close or a terminator
+    assert parse_reply(sms, closed=True).code == code
 
 
 @given(
@@ -100,7 +130,8 @@ def test_local_cloud_answers_a_request_split_anywhere_once(data, cuts, terminato
 @SOCKETS
 def test_listener_delivers_a_connection_as_one_exact_message_whatever_the_chunks(payload, cuts):
     port = free_port()
-    with CustomCloud(None, receive_host=HOST, receive_port=port, enable_inbound=True) as cloud:
+    with CustomCloud(None, receive_host=HOST, receive_port=port, enable_inbound=True,
+                     outbox=False) as cloud:
         with connect(port) as sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             last = 0

@@ -26,6 +26,7 @@ from hologram_sdk.network.cellular import (
 )
 from tests.network.conftest import require_chat
 
+
 class Events:
     """Records every payload broadcast on a bus, per event name."""
 

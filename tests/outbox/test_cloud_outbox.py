@@ -82,6 +82,8 @@ def test_while_anything_waits_later_messages_queue_behind_it(tmp_path):
     cloud = hologram(port, tmp_path / "o.db")
     try:
         assert cloud.sendMessage("first", timeout=1) == ERR_QUEUED  # refused: queued
+        # the flusher tried at once, failed too, and now waits ~1 s (its backoff)
+        assert wait_for(lambda: cloud.outbox.pending()[0].attempts == 1)
         with RecordingServer(port=port) as server:
             # the cloud is reachable again, but "first" waits: "second" goes behind it
             assert cloud.sendMessage("second") == ERR_QUEUED
@@ -310,8 +312,10 @@ def test_sigkill_again_and_again_through_a_flapping_cloud_loses_no_accepted_mess
     port = free_port()
     flapper = Flapper(port, db)
     accepted, tried = set(), set()
+    answers = {"0": 0, "-2": 0}
     rng = random.Random(11)
     start, runs = 0, 0
+    starts = [0]
     began = time.monotonic()
     try:
         while True:
@@ -329,6 +333,7 @@ def test_sigkill_again_and_again_through_a_flapping_cloud_loses_no_accepted_mess
                         tried.add(int(words[1]))
                     elif words[:1] == ["ok"]:
                         accepted.add(int(words[1]))
+                        answers[words[2]] += 1
                         oks += 1
                     elif words[:1] == ["no"]:
                         pytest.fail(f"the cloud refused message {words[1]}: {words[2]}")
@@ -344,6 +349,15 @@ def test_sigkill_again_and_again_through_a_flapping_cloud_loses_no_accepted_mess
                         break
                 if not last_run:
                     child.send_signal(signal.SIGKILL)
+                    child.wait(30)
+                    # what it wrote before dying counts too (it ran ahead of our reading)
+                    for line in child.stdout.read().splitlines():
+                        words = line.split()
+                        if words[:1] == ["try"] and len(words) == 2:
+                            tried.add(int(words[1]))
+                        elif words[:1] == ["ok"] and len(words) == 3:
+                            accepted.add(int(words[1]))
+                            answers[words[2]] += 1
                 child.wait(30)
             finally:
                 if child.poll() is None:
@@ -358,6 +372,7 @@ def test_sigkill_again_and_again_through_a_flapping_cloud_loses_no_accepted_mess
             # resume after the last message tried: one tried but not reported
             # "ok" may or may not have been accepted; it is not sent twice
             start = max(tried) + 1 if tried else 0
+            starts.append(start)
             assert start < total, "the kills came too late to matter"
     finally:
         flapper.close()
@@ -370,7 +385,11 @@ def test_sigkill_again_and_again_through_a_flapping_cloud_loses_no_accepted_mess
     missing = [i for i in sorted(accepted) if f"m{i}" not in counts]
     assert not missing, f"{len(missing)} accepted messages lost, e.g. {missing[:5]}"
     duplicates = sum(n - 1 for n in counts.values())
-    assert duplicates <= kills, f"{duplicates} duplicates for {kills} kills"
+    dup_ids = sorted(int(d[1:]) for d, n in counts.items() if n > 1)
+    summary = (f"{answers} answers, {flapper.flaps} flaps, {duplicates} duplicates "
+               f"{dup_ids}, runs started at {starts}")
+    assert duplicates <= kills, summary
+    assert answers["0"] > 0 and answers["-2"] > 100, summary  # both paths really ran
     assert set(counts) <= {f"m{i}" for i in tried}
     assert len(accepted) >= total - kills  # the run covered (nearly) everything
     assert time.monotonic() - began < 60
