@@ -11,8 +11,11 @@ Usage: ``python bench/outbox_bench.py [--json] [--enqueue N] [--replay N] [--rep
   (``hologram_sdk.emulator.cloud.LocalCloud``, its default in-memory store),
   running in its own process as a real server would. The local cloud's count
   and order are checked afterwards.
-- replay, bare server: the same into a minimal blocking server (no parsing, no
-  storage), to show the client side's own ceiling.
+- no outbox: the same requests sent by a plain ``send_request`` loop into
+  the same local cloud: the ceiling the server itself sets for one client
+  that waits for each reply (as FIFO delivery must).
+- replay, bare server: the replay into a minimal blocking server (no
+  parsing, no storage), to show the client side's own ceiling.
 
 Each figure is the median of ``--repeat`` runs (min and max shown). The goals
 (issue 4) are enqueue >= 2,000/s and replay >= 3,000/s on a 2-core machine.
@@ -150,6 +153,28 @@ def replay_local_cloud(directory: str, n: int) -> float:
     return rate
 
 
+def client_loop_local_cloud(directory: str, n: int) -> float:
+    """No outbox: ``send_request`` in a loop into the same LocalCloud (its own ceiling)."""
+    from hologram_sdk.cloud.transport import send_request
+    from hologram_sdk.outbox.sender import reply_complete
+
+    bodies = [body(i) for i in range(n)]
+    proc, port = _server(LOCAL_CLOUD)
+    try:
+        start = time.perf_counter()
+        for data in bodies:
+            send_request("127.0.0.1", port, data, 5.0, reply_complete)
+        rate = n / (time.perf_counter() - start)
+        out, _ = proc.communicate("done\n", timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if len(json.loads(out)) != n:
+        raise SystemExit("the local cloud did not store every message")
+    return rate
+
+
 def replay_bare(directory: str, n: int) -> float:
     proc, port = _server(BARE_SERVER)
     try:
@@ -206,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
                 "msg/s",
                 3000,
                 measure(lambda: replay_local_cloud(directory, args.replay), args.repeat),
+            ),
+            (
+                f"no outbox: {args.replay} sends into LocalCloud",
+                "msg/s",
+                None,
+                measure(lambda: client_loop_local_cloud(directory, args.replay), args.repeat),
             ),
             (
                 f"replay {args.replay} into a bare server",

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 
 import pytest
+
+# No test (nor any CLI subprocess it starts) may touch the user's real state
+# directory, where the default outbox and local-cloud database live.
+_STATE_HOME = tempfile.mkdtemp(prefix="hologram-test-state-")
+os.environ["XDG_STATE_HOME"] = _STATE_HOME
 
 
 def _open_fds() -> dict[int, str]:
@@ -68,3 +75,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "allow_leaks: skip the leak check for this test")
     config.addinivalue_line("markers", "fuzz: long-running property tests (make fuzz)")
     config.addinivalue_line("markers", "root: needs root and the ppp package (runs in CI)")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_STATE_HOME, ignore_errors=True)

@@ -280,6 +280,8 @@ class Cellular:
         self._stop_reconnect = threading.Event()
         self._reconnector: Optional[threading.Thread] = None
         self._closed = False
+        if hasattr(modem, "link") and getattr(modem, "link", None) is None:
+            modem.link = self  # the reference's modem.connect()/disconnect() come here
 
     # --- the reference's API ------------------------------------------------------
 
@@ -376,14 +378,20 @@ class Cellular:
     def open_listener(
         self, port: int, on_message: Callable[[bytes], object], **options: Any
     ) -> Optional[ModemSocketListener]:
-        """In serial mode: listen for inbound messages on the modem (``+USOLI``).
+        """In serial mode while connected: listen for inbound messages (``+USOLI``).
 
         :returns: the listener, or None outside serial mode
+        :raises NetworkError: the serial link is down
         """
         if self.mode != "serial":
             return None
+        with self._state_lock:
+            stack = self._stack
+        if stack is None:
+            raise NetworkError("the serial link is down: connect() first")
         allowed = {k: v for k, v in options.items() if k in ("idle_timeout", "max_message_size")}
-        return ModemSocketListener(self.modem.sockets(), int(port), on_message, **allowed)
+        # one socket table for the transport and the listener: the modem reuses ids
+        return ModemSocketListener(stack, int(port), on_message, owns_stack=False, **allowed)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -393,6 +401,8 @@ class Cellular:
             return
         self._closed = True
         self.disconnect()
+        if getattr(self.modem, "link", None) is self:
+            self.modem.link = None
 
     def __enter__(self) -> Cellular:
         return self
@@ -485,11 +495,11 @@ class Cellular:
             extra=self.ppp_extra,
         )
         self._port.release()
-        runner = self.runner_factory(
+        runner: PPPRunner = self.runner_factory(
             options,
             pppd_path=self.pppd_path,
             geteuid=self.geteuid,
-            on_down=self._on_ppp_down,
+            on_down=lambda error: self._on_ppp_down(runner, error),
             terminate_grace=self.terminate_grace,
         )
         self._runner = runner
@@ -512,7 +522,8 @@ class Cellular:
         return True
 
     def _drop_runner(self) -> None:
-        runner, self._runner = self._runner, None
+        with self._state_lock:
+            runner, self._runner = self._runner, None
         if runner is not None:
             runner.on_down = None
             runner.close()
@@ -584,11 +595,12 @@ class Cellular:
             set_ips(None, None)
         return was_up
 
-    def _on_ppp_down(self, error: Optional[NetworkError]) -> None:
+    def _on_ppp_down(self, runner: PPPRunner, error: Optional[NetworkError]) -> None:
         """pppd exited on its own while it was ours (runner's reader thread)."""
         with self._state_lock:
-            if self._status != CLOUD_CONNECTED:
-                return  # still connecting: connect() reports the failure
+            if runner is not self._runner or self._status != CLOUD_CONNECTED:
+                # a runner we are stopping, or still connecting (connect() reports it)
+                return
             self._status = CLOUD_DISCONNECTED
             reason = f"the link dropped: {error}" if error else "the link was closed by the peer"
             self._reason = reason

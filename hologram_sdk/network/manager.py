@@ -62,7 +62,8 @@ class NetworkManager:
     :param network: an interface name from :func:`listAvailableInterfaces`
     :param modem: the modem to use with a cellular interface (optional)
     :param cellular_options: keyword arguments for ``Cellular`` (``apn``,
-        ``pppd_path``, ``runner_factory``, ``reconnect``, ...)
+        ``pppd_path``, ``runner_factory``, ``reconnect``, ...), and
+        ``sysfs_root``/``dev_root`` for finding the modem on USB
     :raises UnknownInterfaceError: ``network`` is not a known name
     """
 
@@ -77,8 +78,11 @@ class NetworkManager:
         self.event = event
         self._modem = modem
         self._interface = name
+        self._sysfs_root = str(cellular_options.pop("sysfs_root", "/sys"))
+        self._dev_root = str(cellular_options.pop("dev_root", "/dev"))
         self._options = cellular_options
         self._cellular: Any = None
+        self._owns_modem = False
         self._connected = name == ""  # non-network mode: the link is assumed up
         self._lock = threading.Lock()
         self._listeners: list[_DeferredListener] = []
@@ -95,6 +99,7 @@ class NetworkManager:
         """The modem in use (None in non-network mode until one is needed)."""
         if self._modem is None and self._interface:
             self._modem = self._default_modem()
+            self._owns_modem = True
         return self._modem
 
     @modem.setter
@@ -184,10 +189,15 @@ class NetworkManager:
     def configure(self, **cellular_options: Any) -> None:
         """Set ``Cellular`` options (``apn``, ``pppd_path``, ``reconnect``...) before first use.
 
+        ``sysfs_root`` and ``dev_root`` say where the modem is searched for when
+        none was given and the default device does not exist.
+
         :raises ConfigurationError: the cellular interface was already built
         """
         if self._cellular is not None:
             raise ConfigurationError("configure() must come before the network is first used")
+        self._sysfs_root = str(cellular_options.pop("sysfs_root", self._sysfs_root))
+        self._dev_root = str(cellular_options.pop("dev_root", self._dev_root))
         self._options.update(cellular_options)
 
     # --- the reference's API ------------------------------------------------------------
@@ -228,6 +238,7 @@ class NetworkManager:
             self._log.info("Network disconnected")
             self.event.broadcast(NETWORK_DISCONNECTED, {"interface": "", "reason": "on request"})
             return True
+        self._stop_listeners()  # before the modem's sockets go
         return bool(self.cellular.disconnect())
 
     def reconnect(self, timeout: float = 200) -> bool:
@@ -238,6 +249,12 @@ class NetworkManager:
         self.disconnect()
         return self.connect(timeout)
 
+    def _stop_listeners(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener.stop()
+
     def close(self) -> None:
         """Stop modem listeners, take a cellular link down, stop reconnecting (idempotent)."""
         with self._lock:
@@ -246,6 +263,8 @@ class NetworkManager:
             listener.close()
         if self._cellular is not None:
             self._cellular.close()
+        if self._owns_modem and self._modem is not None:
+            self._modem.close()  # the default modem this manager made
 
     def __enter__(self) -> NetworkManager:
         return self
@@ -280,7 +299,8 @@ class NetworkManager:
         if not os.path.exists(default):
             from hologram_sdk.modem.discovery import probe_port, scan_usb
 
-            for candidate in scan_usb(profiles=[cls.profile.name]):
+            found = scan_usb(self._sysfs_root, self._dev_root, profiles=[cls.profile.name])
+            for candidate in found:
                 if probe_port(candidate.device):
                     self._log.info("Found %s on %s", cls.__name__, candidate.device)
                     return cls(deviceName=candidate.device)

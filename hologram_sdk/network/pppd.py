@@ -541,9 +541,10 @@ class PPPRunner:
         if parsed.kind in (LineKind.CONNECT_SCRIPT_FAILED, LineKind.MODEM_HANGUP,
                            LineKind.NO_KERNEL_SUPPORT, LineKind.CHAT_FAILED):
             logger.info("pppd: %s", text)
-        if self.on_line is not None:
+        on_line = self.on_line
+        if on_line is not None:
             try:
-                self.on_line(parsed)
+                on_line(parsed)
             except Exception:
                 logger.exception("on_line callback raised")
         return now_up
@@ -566,9 +567,10 @@ class PPPRunner:
             "PPP link up on %s: local %s, remote %s", link.interface, link.local_ip,
             link.remote_ip,
         )
-        if self.on_up is not None:
+        on_up = self.on_up
+        if on_up is not None:
             try:
-                self.on_up(link)
+                on_up(link)
             except Exception:
                 logger.exception("on_up callback raised")
 
@@ -591,9 +593,10 @@ class PPPRunner:
             logger.info("pppd (pid %d) stopped", proc.pid)
         else:
             logger.warning("pppd (pid %d) exited: %s", proc.pid, error)
-        if self.on_down is not None:
+        on_down = self.on_down
+        if on_down is not None:
             try:
-                self.on_down(error)
+                on_down(error)
             except Exception:
                 logger.exception("on_down callback raised")
 

@@ -135,10 +135,15 @@ def _left(deadline: float) -> float:
 class ModemSocketListener:
     """Accept inbound TCP connections on the modem (``+USOLI``), one message each.
 
-    Owns ``stack`` (closing the listener closes it): a separate socket table
-    lets :meth:`close` wake the accept wait without polling.
+    With ``owns_stack`` (the default) the listener has the socket table to
+    itself and closing it closes the table, which wakes the accept wait at
+    once. Sharing the table of a :class:`ModemSocketTransport` (as serial mode
+    does) keeps one view of the modem's socket ids, which the modem reuses
+    (a table that missed a socket's close would mistake the next socket with
+    the same id for a closed one); the accept wait then wakes every
+    ``poll_interval`` seconds to see whether the listener was closed.
 
-    :param stack: a socket table for this listener alone
+    :param stack: the modem's socket table
     :param port: the modem's listening port (Hologram's inbound port is 4010)
     :param on_message: called with the bytes of each message, on the listener thread
     :param idle_timeout: seconds a connection may stay silent before its bytes
@@ -156,14 +161,22 @@ class ModemSocketListener:
         *,
         idle_timeout: float = 10.0,
         max_message_size: int = 64 * 1024,
+        owns_stack: bool = True,
+        poll_interval: float = 0.2,
     ) -> None:
-        if not isinstance(port, int) or not 0 < port < 65536:
-            stack.close()
+        if not isinstance(port, int) or not 0 < port < 65536 or isinstance(port, bool):
+            if owns_stack:
+                stack.close()
             raise ConfigurationError(f"inbound port must be 1-65535, got {port!r}")
-        if idle_timeout <= 0 or max_message_size < 1:
-            stack.close()
-            raise ConfigurationError("idle_timeout must be > 0 and max_message_size >= 1")
+        if idle_timeout <= 0 or max_message_size < 1 or poll_interval <= 0:
+            if owns_stack:
+                stack.close()
+            raise ConfigurationError(
+                "idle_timeout and poll_interval must be > 0 and max_message_size >= 1"
+            )
         self.stack = stack
+        self._owns_stack = owns_stack
+        self._poll = None if owns_stack else float(poll_interval)
         self.port = port
         self._on_message = on_message
         self._idle_timeout = float(idle_timeout)
@@ -172,9 +185,15 @@ class ModemSocketListener:
         self._close_lock = threading.Lock()
         try:
             self._socket = stack.create(TCP)
-            self._socket.listen(port)
+            try:
+                self._socket.listen(port)
+            except BaseException:
+                with contextlib.suppress(ModemError, SerialError):
+                    self._socket.close(timeout=5.0)
+                raise
         except BaseException:
-            stack.close()
+            if owns_stack:
+                stack.close()
             raise
         self._thread = threading.Thread(
             target=self._serve, name=f"modem-listener-{port}", daemon=True
@@ -190,9 +209,11 @@ class ModemSocketListener:
     def _serve(self) -> None:
         while not self._closed:
             try:
-                conn = self._socket.accept(timeout=None)
+                conn = self._socket.accept(timeout=self._poll)
             except ModemTimeoutError:
-                continue  # the stack was closed: the loop condition ends it
+                if self._stack_closed():
+                    return
+                continue  # poll: the loop condition sees close()
             except (ModemError, SerialError) as exc:
                 if not self._closed:
                     logger.warning("modem listener on port %d stopped: %s", self.port, exc)
@@ -229,15 +250,21 @@ class ModemSocketListener:
             except Exception:
                 logger.exception("inbound message callback raised")
 
+    def _stack_closed(self) -> bool:
+        # USocketStack has no public "closed" flag yet: when its owner closed it,
+        # accept() returns at once and the loop must end rather than spin
+        return bool(getattr(self.stack, "_closed", False))
+
     def close(self) -> None:
-        """Stop listening, close the modem sockets and join the thread (idempotent)."""
+        """Stop listening, close the modem socket and join the thread (idempotent)."""
         with self._close_lock:
             if self._closed:
                 return
             self._closed = True
-        self.stack.close()  # wakes accept()/receive() waits
+        if self._owns_stack:
+            self.stack.close()  # wakes accept()/receive() waits at once
         if self._thread is not threading.current_thread():
-            self._thread.join(10.0)
+            self._thread.join(30.0)
         with contextlib.suppress(ModemError, SerialError):
             self._socket.close(timeout=5.0)
 

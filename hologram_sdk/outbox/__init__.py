@@ -9,7 +9,12 @@ two senders hold the same row at the same time.
 - :mod:`~hologram_sdk.outbox.item`: :class:`OutboxItem`, :func:`default_path`, constants
 - :mod:`~hologram_sdk.outbox.store`: :class:`Outbox` (the SQLite file; durability notes)
 - :mod:`~hologram_sdk.outbox.delivery`: :class:`OutboxDelivery` (FIFO rounds, the
-  background flusher with backoff) and :func:`tcp_send`
+  background flusher with backoff)
+- :mod:`~hologram_sdk.outbox.sender`: :func:`tcp_send` and :class:`TcpSender` (one row
+  over TCP, as the clouds send it)
+- :mod:`~hologram_sdk.outbox.cloudlink`: :class:`CloudOutbox` (what a cloud uses)
+- :mod:`~hologram_sdk.outbox.schema`, :mod:`~hologram_sdk.outbox.claims`: the SQLite
+  schema with the durability notes, and claim owners
 
 The file holds the exact request bytes, credentials included, so it is created
 with mode 0600 (and its default directory with 0700).

@@ -285,3 +285,37 @@ def test_outbox_holds_messages_while_the_link_is_down_and_delivers_on_connect(
         finally:
             cloud.close()
             modem.close()
+
+
+def test_without_a_modem_the_one_on_usb_is_found(emulator, tmp_path):
+    """No modem given and no /dev/ttyACM0: the IOTA is found in (a fake) sysfs and probed."""
+    if os.path.exists("/dev/ttyACM0"):
+        pytest.skip("a real /dev/ttyACM0 exists: the default device would be used")
+    emu = emulator("iota")
+    sysfs, dev = tmp_path / "sys", tmp_path / "dev"
+    device_dir = sysfs / "bus" / "usb" / "devices" / "1-1"
+    (device_dir / "1-1:1.0" / "tty" / "ttyACM0").mkdir(parents=True)
+    (device_dir / "idVendor").write_text("1546\n")
+    (device_dir / "idProduct").write_text("1102\n")
+    (device_dir / "1-1:1.0" / "bInterfaceNumber").write_text("00\n")
+    dev.mkdir()
+    (dev / "ttyACM0").symlink_to(emu.device)
+    with NetworkManager(Event(), "cellular-iota", sysfs_root=str(sysfs),
+                        dev_root=str(dev)) as manager:
+        modem = manager.modem
+        assert isinstance(modem, IOTA)
+        assert modem.deviceName == str(dev / "ttyACM0")
+        assert modem.imei == emu.imei
+
+
+def test_the_reference_modem_connect_goes_through_cellular(emulator):
+    emu = emulator("iota")
+    modem = IOTA(mode="serial", deviceName=emu.device)
+    with NetworkManager(Event(), "cellular-iota", modem=modem) as manager:
+        assert manager.cellular.modem is modem
+        assert modem.connect(timeout=20) is True  # the reference's IOTA.connect()
+        assert manager.getConnectionStatus() == 1 and manager.is_connected
+        assert modem.localIPAddress == "10.170.12.34"
+        assert modem.disconnect() is True
+        assert manager.getConnectionStatus() == 0
+    modem.close()

@@ -119,9 +119,12 @@ def test_transport_failures_are_queued_and_delivered_when_the_cloud_is_back(tmp_
 
 
 def test_a_timeout_is_queued(tmp_path):
-    with RecordingServer(lambda i, body: None if i == 0 else 0) as server:
-        # the first request gets no reply before the client's timeout
-        server.answer = lambda i, body: (time.sleep(1.0), 0)[1] if i == 0 else 0
+    def late(index, body):  # the first reply comes after the client's timeout
+        if index == 0:
+            time.sleep(1.0)
+        return 0
+
+    with RecordingServer(late) as server:
         cloud = hologram(server.port, tmp_path / "o.db")
         try:
             assert cloud.sendMessage("slow", timeout=0.3) == ERR_QUEUED

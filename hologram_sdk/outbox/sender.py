@@ -1,0 +1,201 @@
+"""Sending one outbox row over TCP as the clouds do, with an early connect for the next."""
+
+from __future__ import annotations
+
+import errno
+import select
+import socket
+import time
+from typing import Callable, Optional
+
+from hologram_sdk.cloud.protocol import ResultCode, parse_reply
+from hologram_sdk.cloud.transport import Connector, Transport, send_request
+from hologram_sdk.errors import ConfigurationError
+from hologram_sdk.outbox.item import OutboxItem
+
+
+def parse_destination(destination: str) -> tuple[str, int]:
+    """Split a destination key ``host:port`` (or ``[v6addr]:port``) into its parts.
+
+    :raises ConfigurationError: not ``host:port`` with a port from 1 to 65535
+    """
+    host, sep, port = destination.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"destination {destination!r} is not host:port")
+    return host, int(port)
+
+
+def destination_key(host: str, port: int) -> str:
+    """The destination key of ``host`` and ``port`` (IPv6 addresses bracketed)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def reply_complete(data: bytes, closed: bool) -> bool:
+    """Whether ``data`` is a whole Hologram cloud reply (``[code,...]`` or digits)."""
+    if data[:1] == b"[":  # the usual JSON reply: whole at its ']' (parsed once, later)
+        return b"]" in data or closed
+    return parse_reply(data, closed).complete
+
+
+def _numeric_family(host: str) -> Optional[int]:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return family
+    return None
+
+
+def _connect(address: tuple[str, int], timeout: float) -> socket.socket:
+    """``socket.create_connection``, minus the name lookup when the host is an address."""
+    family = _numeric_family(address[0])
+    if family is not None:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    return socket.create_connection(address, timeout)
+
+
+def tcp_send(
+    item: OutboxItem,
+    timeout: float = 5.0,
+    transport: Optional[Transport] = None,
+    connect: Optional[Connector] = None,
+) -> ResultCode:
+    """Deliver one row over TCP to its destination, as the clouds do.
+
+    ``message``/``sms`` rows get the Hologram cloud's result code (the reply is
+    read until it parses). ``raw`` rows (``CustomCloud``) are written, the
+    write side is shut down, and any reply or a clean close means ``ERR_OK``.
+
+    :param transport: replaces ``send_request`` (e.g. a cloud's own)
+    :param connect: opens the connection (default: ``socket.create_connection``)
+    :raises CloudConnectionError: refused, reset or unreachable
+    :raises CloudTimeoutError: no connection or no reply within ``timeout``
+    """
+    host, port = parse_destination(item.destination)
+    connect = connect if connect is not None else _connect
+    if transport is not None:
+        if item.kind == "raw":
+            transport(host, port, item.body, timeout, None, half_close=True)
+            return ResultCode.ERR_OK
+        reply = transport(host, port, item.body, timeout, reply_complete)
+    elif item.kind == "raw":
+        send_request(host, port, item.body, timeout, None, half_close=True, connect=connect)
+        return ResultCode.ERR_OK
+    else:
+        reply = send_request(host, port, item.body, timeout, reply_complete, connect=connect)
+    return parse_reply(reply, closed=True).code
+
+
+class TcpSender:
+    """A ``send`` for :class:`OutboxDelivery`: :func:`tcp_send`, plus an early connect.
+
+    While a round sends message *n*, the connection for message *n + 1* is
+    already being set up (:meth:`prepare`, called by the round only when
+    another message follows). Nothing is written on it before *n*'s reply
+    was received and *n* deleted, so order and the "at most one message in
+    flight" rule are kept; only the TCP handshake leaves the critical path.
+    A spare that is older than :attr:`spare_max_age`, closed by the server,
+    or not connected is discarded and a fresh connection is made instead.
+    Only numeric addresses are connected early (no name lookups in between),
+    and only with the default transport.
+
+    :param timeout: seconds per message (connect and reply)
+    :param transport: replaces ``send_request`` (no early connects then)
+    :param transport_for: asked before each message for a transport; ``None``
+        from it means ``send_request`` (a cloud whose route can change, e.g.
+        the modem's sockets in serial mode)
+    """
+
+    #: Seconds a spare connection may wait before it is thrown away.
+    spare_max_age = 2.0
+
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        transport: Optional[Transport] = None,
+        *,
+        transport_for: Optional[Callable[[], Optional[Transport]]] = None,
+    ) -> None:
+        self.timeout = timeout
+        self.transport = transport
+        self.transport_for = transport_for
+        self._spare: Optional[tuple[tuple[str, int], socket.socket, float]] = None
+
+    def _transport(self) -> Optional[Transport]:
+        if self.transport is not None:
+            return self.transport
+        return self.transport_for() if self.transport_for is not None else None
+
+    def __call__(self, item: OutboxItem) -> ResultCode:
+        transport = self._transport()
+        if transport is not None:
+            self.idle()
+            return tcp_send(item, self.timeout, transport)
+        return tcp_send(item, self.timeout, None, self._connector)
+
+    def prepare(self, item: OutboxItem) -> None:
+        """Start connecting for ``item`` (sent next) without waiting."""
+        self.idle()
+        if self._transport() is not None:
+            return
+        try:
+            address = parse_destination(item.destination)
+        except ConfigurationError:
+            return
+        family = _numeric_family(address[0])
+        if family is None:
+            return
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        if sock.connect_ex(address) not in (0, errno.EINPROGRESS):
+            sock.close()
+            return
+        self._spare = (address, sock, time.monotonic())
+
+    def _take(self, address: tuple[str, int]) -> Optional[socket.socket]:
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        where, sock, born = spare
+        try:
+            if where == address and time.monotonic() - born <= self.spare_max_age:
+                poller = select.poll()
+                poller.register(sock, select.POLLIN | select.POLLOUT)
+                events = sum(mask for _, mask in poller.poll(0))
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if events == select.POLLOUT and not error:  # connected, nothing came back
+                    return sock
+        except OSError:
+            pass
+        sock.close()
+        return None
+
+    def _connector(self, address: tuple[str, int], timeout: float) -> socket.socket:
+        sock = self._take(address)
+        if sock is None:
+            return _connect(address, timeout)
+        sock.settimeout(timeout)
+        return sock
+
+    def idle(self) -> None:
+        """Close the spare connection, if any (the round is over)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare[1].close()
+
+    close = idle
+
+
+def tcp_sender(timeout: float = 5.0, transport: Optional[Transport] = None) -> TcpSender:
+    """A ``send`` for :class:`OutboxDelivery` (a :class:`TcpSender`)."""
+    return TcpSender(timeout, transport)
