@@ -150,3 +150,41 @@ def test_listener_rejects_a_bad_port(iota):
     _, modem = iota
     with pytest.raises(ConfigurationError, match="inbound port"):
         ModemSocketListener(modem.sockets(), 0, print)
+
+
+def test_shared_table_inbound_after_a_request_reusing_the_socket_id(iota):
+    """The server closes after its reply (+UUSOCL for that id); the next inbound
+    connection gets the same id from the modem and must arrive whole."""
+    emu, modem = iota
+    got = []
+    arrived = threading.Condition()
+
+    def on_message(data):
+        with arrived:
+            got.append(data)
+            arrived.notify_all()
+
+    port = _free_port()
+    with modem.sockets() as stack:
+        transport = ModemSocketTransport(stack)
+        with ModemSocketListener(stack, port, on_message, owns_stack=False,
+                                 poll_interval=0.05) as listener:
+            for round_ in range(3):
+                server = OneShotServer(b"[0,0]", expect=4)  # replies, then closes first
+                try:
+                    assert transport("127.0.0.1", server.port, b"ping", 10.0) == b"[0,0]"
+                finally:
+                    server.close()
+                text = f"inbound {round_} ".encode() * 20
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+                    client.sendall(text)
+                    client.shutdown(socket.SHUT_WR)
+                    client.settimeout(5)
+                    assert client.recv(10) == b""
+                with arrived:
+                    assert arrived.wait_for(lambda n=round_: len(got) == n + 1, 10)
+                assert got[-1] == text
+            assert listener.is_open
+        assert not listener.is_open
+    # socket 0 listens; each round's request and inbound connection both were socket 1
+    assert emu.log.count("AT+USOCL=1") == 6
