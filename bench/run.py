@@ -467,21 +467,24 @@ def main(argv: Optional[list[str]] = None) -> int:
     for note in findings:
         log(note)
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     rows: list[dict[str, Any]] = []
     for name in names:
         log(f"scenario {name} ...")
         rows += summarize(scenarios[name], run_scenario(scenarios[name], pythons, log))
     elapsed = time.monotonic() - started
+    load = f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     if args.json:
-        out = json.dumps({"machine": machine(), "quick": args.quick, "findings": findings,
-                          "seconds": elapsed, "rows": rows}, indent=2)
+        out = json.dumps({"machine": machine(), "load_average_1min": load, "quick": args.quick,
+                          "findings": findings, "seconds": elapsed, "rows": rows}, indent=2)
     else:
         m = machine()
         lines = [table(rows), "",
                  "ratio: times better than the other column (>1: ours wins); "
                  "* partial (capped in time); medians decide pass/fail",
                  f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram']} RAM, "
-                 f"Python {m['python']}, Linux {m['kernel']}; run took {elapsed:.0f} s"]
+                 f"Python {m['python']}, Linux {m['kernel']}; load average (1 min) {load}; "
+                 f"run took {elapsed:.0f} s"]
         lines += ["finding: " + note for note in findings]
         out = "\n".join(lines)
     sys.stdout.write(out + "\n")

@@ -21,6 +21,14 @@ NETWORK_DISCONNECTED = "network.disconnected"
 CELLULAR_CONNECTED = "cellular.connected"
 CELLULAR_DISCONNECTED = "cellular.disconnected"
 SMS_RECEIVED = "sms.received"
+#: before each reconnect attempt: ``{"attempt", "level", "delay", "reason"}``
+NETWORK_RECONNECTING = "network.reconnecting"
+#: a reconnect attempt failed: ``{"attempt", "status", "reason", "gave_up"}``
+NETWORK_RECONNECT_FAILED = "network.reconnect_failed"
+#: a modem's registration changed (+CREG/+CGREG URC); payload: its ``Registration``
+MODEM_REGISTRATION = "modem.registration"
+#: a modem reported its signal (Huawei ``^RSSI`` URC); payload: its ``Signal``
+MODEM_SIGNAL = "modem.signal"
 
 
 def _wants_payload(callback: Callback) -> bool:

@@ -34,9 +34,9 @@ from hologram_sdk.modem.profiles import GENERIC_PROFILE, ModemProfile
 logger = logging.getLogger(__name__)
 
 #: broadcast with a :class:`Registration` when a +CREG/+CGREG URC changes it
-REGISTRATION_CHANGED = "modem.registration"
+REGISTRATION_CHANGED = events.MODEM_REGISTRATION
 #: broadcast with a :class:`Signal` on Huawei ``^RSSI`` URCs
-SIGNAL_CHANGED = "modem.signal"
+SIGNAL_CHANGED = events.MODEM_SIGNAL
 
 CHATSCRIPT_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "network", "chatscripts")
 
@@ -347,6 +347,7 @@ class Modem:
         # so a +CMTI read on the URC thread never switches modes under a caller
         self._sms_lock = threading.RLock()
         self._closed = False
+        self._port_released = False
         self.event = event if event is not None else Event()
         self.link = link
         self._local_ip: Optional[str] = None
@@ -418,6 +419,38 @@ class Modem:
             channel.remove_urc_handler(self._on_urc)
             if self._owns_channel:
                 channel.close()
+
+    def release_port(self) -> None:
+        """Close the AT channel so another program (chat, pppd) can own the port.
+
+        The channel is closed even when it was passed in, since it holds the
+        same port. AT commands fail with :class:`ModemUnpluggedError` until
+        :meth:`reacquire_port`. Nothing happens when the port was never opened.
+        """
+        with self._lock:
+            channel = self._channel
+            self._port_released = True
+        if channel is not None:
+            channel.close()
+
+    def reacquire_port(self) -> None:
+        """Reopen the AT channel closed by :meth:`release_port` and send the
+        set-up commands again (chat's ``ATZ`` restored the modem's defaults).
+
+        Does nothing unless the port was released, and nothing after :meth:`close`.
+
+        :raises PortBusyError: another process still holds the port
+        :raises SerialError: the port cannot be opened
+        """
+        with self._lock:
+            if not self._port_released:
+                return
+            self._port_released = False
+            channel = self._channel
+            if channel is None or channel.is_open:
+                return
+            channel.open()
+            self.initialize()
 
     def __enter__(self) -> Modem:
         return self
@@ -833,11 +866,11 @@ class Modem:
                 state = registration_from_stat(int(fields[0]))
                 if state != self._last_registration:
                     self._last_registration = state
-                    self.event.broadcast(REGISTRATION_CHANGED, state)
+                    self.event.broadcast(events.MODEM_REGISTRATION, state)
         elif urc.name == "^RSSI":
             value = urc.args.strip()
             if value.isdigit():
-                self.event.broadcast(SIGNAL_CHANGED, Signal(int(value), 99))
+                self.event.broadcast(events.MODEM_SIGNAL, Signal(int(value), 99))
 
     def _receive_stored_sms(self, index: int) -> None:
         try:
