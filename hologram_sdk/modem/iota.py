@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
-
 from hologram_sdk.modem.modem import Modem
 from hologram_sdk.modem.profiles import IOTA_PROFILE
 from hologram_sdk.modem.usocket import USocketStack
@@ -13,29 +11,12 @@ IOTA_DEVICE_NAME = IOTA_PROFILE.default_device
 
 
 class IOTA(Modem):
-    """A Hologram iota (u-blox SARA-U201).
-
-    :param mode: ``'ppp'`` or ``'serial'`` (the modem's own TCP sockets)
-    :param deviceName: default ``IOTA_DEVICE_NAME``
-    :param baudRate: serial speed as a string, default ``'9600'``
-    :param chatScriptFile: the reference's default was ``'../../example-script'``;
-        here None means the chat script shipped for this modem. A path given
-        explicitly is used as is.
-    :param kwargs: keyword-only collaborators of :class:`Modem` (``channel``,
-        ``opener``, ``event``, ``link``, ``timeout``)
+    """A Hologram iota: ``IOTA(mode='ppp', deviceName=IOTA_DEVICE_NAME,
+    baudRate='9600', chatScriptFile=None)``, parameters as for :class:`Modem`;
+    ``mode`` is ``'ppp'`` or ``'serial'`` (the modem's own TCP sockets).
     """
 
     profile = IOTA_PROFILE
-
-    def __init__(
-        self,
-        mode: str = "ppp",
-        deviceName: str = IOTA_DEVICE_NAME,
-        baudRate: Union[str, int] = "9600",
-        chatScriptFile: Optional[str] = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(mode, deviceName, baudRate, chatScriptFile, **kwargs)
 
     def sockets(self) -> USocketStack:
         """The modem's own TCP/UDP sockets (the reference's "serial mode").

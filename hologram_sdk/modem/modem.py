@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import re
@@ -280,6 +281,16 @@ def _answer(lines: list[str], prefix: str) -> Optional[str]:
     return None
 
 
+def _digits(lines: list[str], prefix: str, shortest: int, longest: int) -> Optional[str]:
+    """The first line that is a number of ``shortest``..``longest`` digits
+    (an optional ``prefix:`` and quotes are stripped)."""
+    for line in lines:
+        digits = re.sub(rf"^{re.escape(prefix)}:\s*", "", line).strip().strip('"')
+        if digits.isdigit() and shortest <= len(digits) <= longest:
+            return digits
+    return None
+
+
 def _plain(lines: list[str], prefix: Optional[str] = None) -> Optional[str]:
     """The first line of a prefix-less answer (an optional ``prefix:`` is stripped)."""
     for line in lines:
@@ -310,6 +321,23 @@ class Modem:
     """
 
     profile: ModemProfile = GENERIC_PROFILE
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each modem class the reference's signature with its own default port.
+
+        ``E303(mode='ppp', deviceName='/dev/ttyUSB0', baudRate='9600',
+        chatScriptFile=None)`` and so on: the default ``deviceName`` shown is the
+        class's ``profile.default_device``, which ``deviceName=None`` also picks.
+        """
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            return  # a class with its own constructor shows its own signature
+        base = inspect.signature(Modem.__init__)
+        params = [
+            p.replace(default=cls.profile.default_device) if p.name == "deviceName" else p
+            for p in list(base.parameters.values())[1:]  # without self
+        ]
+        cls.__signature__ = base.replace(parameters=params)  # type: ignore[attr-defined]
 
     def __init__(
         self,
@@ -424,7 +452,7 @@ class Modem:
         """Close the AT channel so another program (chat, pppd) can own the port.
 
         The channel is closed even when it was passed in, since it holds the
-        same port. AT commands fail with :class:`ModemUnpluggedError` until
+        same port. AT commands fail with :class:`~hologram_sdk.errors.ModemUnpluggedError` until
         :meth:`reacquire_port`. Nothing happens when the port was never opened.
         """
         with self._lock:
@@ -539,11 +567,7 @@ class Modem:
     @property
     def imei(self) -> Optional[str]:
         """The modem's IMEI (``AT+CGSN``)."""
-        for line in self.command("AT+CGSN"):
-            digits = re.sub(r"^\+CGSN:\s*", "", line).strip().strip('"')
-            if digits.isdigit() and 14 <= len(digits) <= 17:
-                return digits
-        return None
+        return _digits(self.command("AT+CGSN"), "+CGSN", 14, 17)
 
     @property
     def imsi(self) -> Optional[str]:
@@ -551,11 +575,7 @@ class Modem:
 
         :raises SIMNotInsertedError: and the other SIM errors
         """
-        for line in self.command("AT+CIMI"):
-            digits = re.sub(r"^\+CIMI:\s*", "", line).strip().strip('"')
-            if digits.isdigit() and 6 <= len(digits) <= 15:
-                return digits
-        return None
+        return _digits(self.command("AT+CIMI"), "+CIMI", 6, 15)
 
     @property
     def iccid(self) -> Optional[str]:
@@ -678,6 +698,19 @@ class Modem:
             self.command('AT+CSCS="GSM"')
             return False
 
+    def _text_mode_read(self, command: str) -> tuple[list[str], bool]:
+        """Run an SMS read in text mode, in UCS-2 when the modem allows it.
+
+        :returns: the answer lines, and whether they are UCS-2 hex
+        """
+        self._set_sms_mode(1)
+        ucs2 = self._text_charset_ucs2()
+        try:
+            return self.command(command, timeout=30.0), ucs2
+        finally:
+            if ucs2:
+                self.command('AT+CSCS="GSM"')
+
     def send_sms(self, number: str, text: str, mode: str = "text") -> int:
         """Send an SMS through the modem.
 
@@ -745,13 +778,7 @@ class Modem:
             lines = self.command(f"AT+CMGL={_STATUS_TO_PDU[status]}", timeout=30.0)
             return self._parse_pdu_entries(lines, "+CMGL", None)
         if mode == "text":
-            self._set_sms_mode(1)
-            ucs2 = self._text_charset_ucs2()
-            try:
-                lines = self.command(f'AT+CMGL="{_STATUS_TO_TEXT[status]}"', timeout=30.0)
-            finally:
-                if ucs2:
-                    self.command('AT+CSCS="GSM"')
+            lines, ucs2 = self._text_mode_read(f'AT+CMGL="{_STATUS_TO_TEXT[status]}"')
             return self._parse_text_entries(lines, "+CMGL", None, ucs2)
         raise ConfigurationError(f"SMS mode must be 'text' or 'pdu', not {mode!r}")
 
@@ -766,13 +793,7 @@ class Modem:
             lines = self.command(f"AT+CMGR={index}", timeout=30.0)
             found = self._parse_pdu_entries(lines, "+CMGR", index)
         elif mode == "text":
-            self._set_sms_mode(1)
-            ucs2 = self._text_charset_ucs2()
-            try:
-                lines = self.command(f"AT+CMGR={index}", timeout=30.0)
-            finally:
-                if ucs2:
-                    self.command('AT+CSCS="GSM"')
+            lines, ucs2 = self._text_mode_read(f"AT+CMGR={index}")
             found = self._parse_text_entries(lines, "+CMGR", index, ucs2)
         else:
             raise ConfigurationError(f"SMS mode must be 'text' or 'pdu', not {mode!r}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
-
 from hologram_sdk.modem.modem import Modem
 from hologram_sdk.modem.profiles import MS2131_PROFILE
 
@@ -12,26 +10,9 @@ MS2131_DEVICE_NAME = MS2131_PROFILE.default_device
 
 
 class MS2131(Modem):
-    """A Huawei MS2131.
-
-    :param mode: ``'ppp'`` (the only mode)
-    :param deviceName: default ``MS2131_DEVICE_NAME``
-    :param baudRate: serial speed as a string, default ``'9600'``
-    :param chatScriptFile: the reference's default was ``'../../example-script'``;
-        here None means the chat script shipped for this modem. A path given
-        explicitly is used as is.
-    :param kwargs: keyword-only collaborators of :class:`Modem` (``channel``,
-        ``opener``, ``event``, ``link``, ``timeout``)
+    """A Huawei MS2131: ``MS2131(mode='ppp', deviceName=MS2131_DEVICE_NAME,
+    baudRate='9600', chatScriptFile=None)``, parameters as for :class:`Modem`
+    (``'ppp'`` is the only mode).
     """
 
     profile = MS2131_PROFILE
-
-    def __init__(
-        self,
-        mode: str = "ppp",
-        deviceName: str = MS2131_DEVICE_NAME,
-        baudRate: Union[str, int] = "9600",
-        chatScriptFile: Optional[str] = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(mode, deviceName, baudRate, chatScriptFile, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from hologram_sdk.errors import UnknownInterfaceError
@@ -31,87 +31,54 @@ class ModemProfile:
 
     name: str
     description: str
-    usb_ids: tuple[tuple[str, str], ...]
-    storage_usb_ids: tuple[tuple[str, str], ...]
-    default_device: str
-    at_interface: int
-    at_interface_during_ppp: Optional[int]
-    at_device_during_ppp: Optional[str]
-    chat_script: str
-    modes: tuple[str, ...]
-    huawei_iccid: bool
-    huawei_urcs: bool
-    has_usocket: bool
-    manufacturer: str
+    usb_ids: tuple[tuple[str, str], ...] = ()
+    storage_usb_ids: tuple[tuple[str, str], ...] = ()
+    default_device: str = "/dev/ttyUSB0"
+    at_interface: int = 0
+    at_interface_during_ppp: Optional[int] = None
+    at_device_during_ppp: Optional[str] = None
+    chat_script: str = "default-script"
+    modes: tuple[str, ...] = ("ppp",)
+    huawei_iccid: bool = False
+    huawei_urcs: bool = False
+    has_usocket: bool = False
+    manufacturer: str = ""
 
+
+#: a modem the SDK has no table for: standard 27.007 only (every field at its default)
+GENERIC_PROFILE = ModemProfile(name="generic", description="generic 3GPP TS 27.007 modem")
 
 E303_PROFILE = ModemProfile(
     name="e303",
     description="Huawei E303 HSPA USB stick",
     usb_ids=(("12d1", "1001"),),
     storage_usb_ids=(("12d1", "1f01"), ("12d1", "1446")),
-    default_device="/dev/ttyUSB0",
-    at_interface=0,
     at_interface_during_ppp=2,
     at_device_during_ppp="/dev/ttyUSB2",
-    chat_script="default-script",
-    modes=("ppp",),
     huawei_iccid=True,
     huawei_urcs=True,
-    has_usocket=False,
     manufacturer="huawei",
 )
 
-MS2131_PROFILE = ModemProfile(
+#: the same Huawei stick family as the E303: only the names and USB ids differ
+MS2131_PROFILE = replace(
+    E303_PROFILE,
     name="ms2131",
     description="Huawei MS2131 HSPA+ USB stick",
     usb_ids=(("12d1", "1506"),),
     storage_usb_ids=(("12d1", "14fe"),),
-    default_device="/dev/ttyUSB0",
-    at_interface=0,
-    at_interface_during_ppp=2,
-    at_device_during_ppp="/dev/ttyUSB2",
-    chat_script="default-script",
-    modes=("ppp",),
-    huawei_iccid=True,
-    huawei_urcs=True,
-    has_usocket=False,
-    manufacturer="huawei",
 )
 
 IOTA_PROFILE = ModemProfile(
     name="iota",
     description="Hologram iota (u-blox SARA-U201)",
     usb_ids=(("1546", "1102"), ("1546", "1104")),
-    storage_usb_ids=(),
     default_device="/dev/ttyACM0",
-    at_interface=0,
     at_interface_during_ppp=2,
     at_device_during_ppp="/dev/ttyACM1",
-    chat_script="default-script",
     modes=("ppp", "serial"),
-    huawei_iccid=False,
-    huawei_urcs=False,
     has_usocket=True,
     manufacturer="u-blox",
-)
-
-#: a modem the SDK has no table for: standard 27.007 only
-GENERIC_PROFILE = ModemProfile(
-    name="generic",
-    description="generic 3GPP TS 27.007 modem",
-    usb_ids=(),
-    storage_usb_ids=(),
-    default_device="/dev/ttyUSB0",
-    at_interface=0,
-    at_interface_during_ppp=None,
-    at_device_during_ppp=None,
-    chat_script="default-script",
-    modes=("ppp",),
-    huawei_iccid=False,
-    huawei_urcs=False,
-    has_usocket=False,
-    manufacturer="",
 )
 
 #: name -> profile, in the order discovery tries them

@@ -45,6 +45,11 @@ class USocketStack:
         self._closed = False
         channel.add_urc_handler(self._on_urc)
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` ran (waits on the table then return at once)."""
+        return self._closed
+
     def close(self) -> None:
         """Stop following URCs (sockets themselves are closed by their owners)."""
         if not self._closed:
@@ -81,6 +86,8 @@ class USocketStack:
                     )
                 except ValueError:
                     return
+                # the modem reuses ids: the new connection starts with a clean slate
+                self._forget(new)
                 self._accepted.setdefault(listener, deque()).append((new, ip, port))
             else:
                 return
@@ -103,15 +110,21 @@ class USocketStack:
             if line.startswith("+USOCR:"):
                 sock = _fields(line.partition(":")[2])[0]
                 if sock.isdigit():
+                    # the modem reuses ids: nothing cached for an earlier socket applies
                     self._reset(int(sock))
                     return ModemSocket(self, int(sock))
         raise ModemError(f"AT+USOCR={protocol} gave no socket id: {lines!r}")
 
     def _reset(self, sock: int) -> None:
+        """Forget what is cached for ``sock`` (closed flag, pending bytes, accepts)."""
         with self._cond:
-            self._available.pop(sock, None)
-            self._closed_by_peer.discard(sock)
-            self._accepted.pop(sock, None)
+            self._forget(sock)
+
+    def _forget(self, sock: int) -> None:
+        # callers hold self._cond
+        self._available.pop(sock, None)
+        self._closed_by_peer.discard(sock)
+        self._accepted.pop(sock, None)
 
     def wait_readable(self, sock: int, timeout: Optional[float]) -> bool:
         """Wait for ``+UUSORD`` (or a close) on ``sock``; True if data is announced."""
@@ -218,7 +231,7 @@ class ModemSocket:
         self._check()
         stack = self.stack
         if not stack.wait_readable(self.id, timeout):
-            if self.peer_closed or stack._closed:
+            if self.peer_closed or stack.closed:
                 return b""
             raise ModemTimeoutError(f"+UUSORD for socket {self.id}", [], timeout or 0.0)
         stack._ensure_hex()

@@ -41,7 +41,13 @@ from hologram_sdk.errors import (
     PPPError,
     SerialError,
 )
-from hologram_sdk.events import CELLULAR_CONNECTED, CELLULAR_DISCONNECTED, Event
+from hologram_sdk.events import (
+    CELLULAR_CONNECTED,
+    CELLULAR_DISCONNECTED,
+    NETWORK_RECONNECT_FAILED,
+    NETWORK_RECONNECTING,
+    Event,
+)
 from hologram_sdk.network.ppp import DEFAULT_APN, DEFAULT_PPPD_PATH, PPPOptions, validate_apn
 from hologram_sdk.network.pppd import PPPLink, PPPRunner, check_chat_script, require_root
 from hologram_sdk.network.serial_mode import ModemSocketListener, ModemSocketTransport
@@ -77,11 +83,6 @@ CLOUD_CONNECTED = ConnectionStatus.CLOUD_CONNECTED
 CLOUD_ERR_SIM = ConnectionStatus.CLOUD_ERR_SIM
 CLOUD_ERR_SIGNAL = ConnectionStatus.CLOUD_ERR_SIGNAL
 CLOUD_ERR_CONNECT = ConnectionStatus.CLOUD_ERR_CONNECT
-
-#: broadcast before each reconnect attempt: ``{"attempt", "delay", "reason"}``
-NETWORK_RECONNECTING = "network.reconnecting"
-#: broadcast when a reconnect attempt failed: ``{"attempt", "status", "reason", "gave_up"}``
-NETWORK_RECONNECT_FAILED = "network.reconnect_failed"
 
 #: Listener the network manager installs: ``(connected, reason)``.
 LinkListener = Callable[[bool, Optional[str]], Any]
@@ -162,48 +163,6 @@ def _value(obj: Any) -> str:
     return str(getattr(obj, "value", obj)).lower()
 
 
-class _ModemPort:
-    """Lets pppd (and chat) have the modem's port while the AT channel is closed.
-
-    A modem that offers ``release_port()``/``reacquire_port()`` is asked to
-    do it; otherwise its AT channel (``ATChannel`` reopens after ``close()``)
-    is closed and reopened.
-    """
-
-    def __init__(self, modem: Any) -> None:
-        self.modem = modem
-        self.released = False
-
-    def _channel(self) -> Any:
-        return getattr(self.modem, "_channel", None)
-
-    def release(self) -> None:
-        release = getattr(self.modem, "release_port", None)
-        if callable(release):
-            release()
-        else:
-            channel = self._channel()
-            if channel is not None:
-                channel.close()
-        self.released = True
-
-    def reacquire(self) -> None:
-        if not self.released:
-            return
-        self.released = False
-        reacquire = getattr(self.modem, "reacquire_port", None)
-        if callable(reacquire):
-            reacquire()
-            return
-        channel = self._channel()
-        if channel is not None and not channel.is_open:
-            channel.open()
-            # chat's ATZ restored the modem's defaults (echo on, short errors)
-            initialize = getattr(self.modem, "initialize", None)
-            if callable(initialize):
-                initialize()
-
-
 class Cellular:
     """A cellular data link through one modem (the reference's ``Cellular``).
 
@@ -271,7 +230,6 @@ class Cellular:
         self._reason = "not connected yet"
         self._runner: Optional[PPPRunner] = None
         self._link: Optional[PPPLink] = None
-        self._port = _ModemPort(modem)
         self._stack: Any = None
         self._transport: Optional[ModemSocketTransport] = None
         self._serial_ip: Optional[str] = None
@@ -459,7 +417,7 @@ class Cellular:
         modem = self.modem
         device = getattr(modem, "deviceName", "the modem")
         try:
-            self._port.reacquire()
+            modem.reacquire_port()  # after pppd released it
             sim = _value(modem.sim_state)
             if sim != "ready":
                 reason = _SIM_REASONS.get(sim, f"SIM state {sim}")
@@ -494,7 +452,7 @@ class Cellular:
             apn=self.apn,
             extra=self.ppp_extra,
         )
-        self._port.release()
+        modem.release_port()  # chat and pppd need the port to themselves
         runner: PPPRunner = self.runner_factory(
             options,
             pppd_path=self.pppd_path,

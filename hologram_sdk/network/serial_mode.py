@@ -211,8 +211,8 @@ class ModemSocketListener:
             try:
                 conn = self._socket.accept(timeout=self._poll)
             except ModemTimeoutError:
-                if self._stack_closed():
-                    return
+                if self.stack.closed:
+                    return  # its owner closed the table: accept() would return at once
                 continue  # poll: the loop condition sees close()
             except (ModemError, SerialError) as exc:
                 if not self._closed:
@@ -249,11 +249,6 @@ class ModemSocketListener:
                 self._on_message(data)
             except Exception:
                 logger.exception("inbound message callback raised")
-
-    def _stack_closed(self) -> bool:
-        # USocketStack has no public "closed" flag yet: when its owner closed it,
-        # accept() returns at once and the loop must end rather than spin
-        return bool(getattr(self.stack, "_closed", False))
 
     def close(self) -> None:
         """Stop listening, close the modem socket and join the thread (idempotent)."""

@@ -77,3 +77,45 @@ def test_listen_and_accept(make_emulator):
             assert conn.receive(100, timeout=5) == b""
             conn.close()
         listener.close()
+
+
+@pytest.mark.parametrize("stale", ["closed_by_peer", "pending_bytes"])
+def test_reused_socket_id_does_not_inherit_stale_state(make_emulator, stale):
+    """Two tables on one modem: the listener's table saw URCs for the transport's
+    socket; when the modem hands that id to an accepted connection, it starts clean."""
+    emu = make_emulator("iota")
+    with (
+        socket.create_server(("127.0.0.1", 0)) as server,
+        IOTA(mode="serial", deviceName=emu.device) as modem,
+        modem.sockets() as transport_stack,
+        modem.sockets() as listener_stack,
+    ):
+        listener = listener_stack.create()
+        listener.listen(4010)
+        out = transport_stack.create()
+        server.settimeout(5)
+        out.connect("127.0.0.1", server.getsockname()[1], timeout=5)
+        peer, _ = server.accept()
+        with peer:
+            if stale == "closed_by_peer":
+                peer.close()
+                assert transport_stack.wait_readable(out.id, 5) is False
+                assert out.peer_closed
+            else:
+                peer.sendall(b"never read")
+                assert transport_stack.wait_readable(out.id, 5) is True
+        reused = out.id
+        out.close()  # the transport's table forgets it; the listener's table does not
+        port = emu.socket_local_port(listener.id)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            conn = listener.accept(timeout=5)
+            assert conn.id == reused  # the modem reused the id
+            assert not conn.peer_closed
+            with pytest.raises(ModemTimeoutError):  # nothing announced for it yet
+                conn.receive(100, timeout=0.2)
+            client.sendall(b"fresh")
+            assert conn.receive(100, timeout=5) == b"fresh"
+            client.close()
+            assert conn.receive(100, timeout=5) == b""
+            conn.close()
+        listener.close()
