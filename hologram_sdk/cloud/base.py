@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -139,12 +140,19 @@ class Cloud:
         self.modem = modem
         self.event = Event()
         self.network = NetworkManager(self.event, network, modem=modem)
+        # The outbox (and sqlite3) is loaded only when a message must wait, or
+        # at once when its file exists (what an earlier run left is delivered).
+        self._outbox_spec = outbox
         self._outbox_link: Optional[CloudOutbox] = None
+        self._outbox_lock = threading.Lock()
         if enable_inbound:
             self.openReceiveSocket()
         if outbox is not False:
+            leftover = True  # an Outbox object is linked at once
+            if outbox is None or isinstance(outbox, (str, os.PathLike)):
+                leftover = os.path.exists(outbox if outbox is not None else _default_outbox())
             try:
-                self._outbox_link = self._link_outbox(outbox)
+                self._outbox_link_now(create=leftover)
             except BaseException:
                 self.closeReceiveSocket()
                 raise
@@ -186,15 +194,29 @@ class Cloud:
 
         :raises OutboxError: the file cannot be opened or created
         """
-        return None if self._outbox_link is None else self._outbox_link.outbox()
+        link = self._outbox_link_now(create=True)
+        return None if link is None else link.outbox()
 
     # --- outbound --------------------------------------------------------------
 
     @property
     def _destination(self) -> str:
-        from hologram_sdk.outbox.delivery import destination_key
+        """The outbox's key for this cloud's send address (``host:port``)."""
+        host, port = self._send_host, self._send_port
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
-        return destination_key(self._send_host, self._send_port)
+    def _outbox_link_now(self, create: bool) -> Optional[CloudOutbox]:
+        """The outbox link, made now if ``create``.
+
+        ``None`` with ``outbox=False``, or while nothing had to wait since the
+        cloud was made (its file did not exist then: no stat per send).
+        """
+        if self._outbox_spec is False:
+            return None
+        with self._outbox_lock:
+            if self._outbox_link is None and create:
+                self._outbox_link = self._link_outbox(self._outbox_spec)
+            return self._outbox_link
 
     def _current_transport(self) -> Optional[Transport]:
         # serial mode: the network supplies a transport over the modem's sockets
@@ -217,8 +239,9 @@ class Cloud:
         return bool(self.network.is_connected)
 
     def _on_network_connected(self) -> None:
-        if self._outbox_link is not None:
-            self._outbox_link.wake()
+        link = self._outbox_link_now(create=False)
+        if link is not None:
+            link.wake()
 
     def _send_or_queue(
         self,
@@ -235,23 +258,30 @@ class Cloud:
         :returns: ``(reply, None)`` when sent, ``(None, item)`` when queued
         :raises OutboxError: the outbox could not store it
         """
-        link = self._outbox_link
-        if link is None:
+        if self._outbox_spec is False:
             return self._deliver(payload, timeout, is_complete, half_close), None
         self._require_send_address()
         destination = self._destination
+
+        def queue() -> OutboxItem:
+            link = self._outbox_link_now(create=True)
+            assert link is not None  # the outbox is enabled
+            return link.queue(destination, kind, payload, topics, text)
+
         if not self._network_up():
             self._log.info("Network is down: message queued in the outbox")
-            return None, link.queue(destination, kind, payload, topics, text)
-        if link.has_pending(destination):
+            return None, queue()
+        link = self._outbox_link_now(create=False)
+        if link is not None and link.has_pending(destination):
             self._log.info("Messages are waiting: this one queued behind them")
-            return None, link.queue(destination, kind, payload, topics, text)
+            return None, queue()
         try:
             reply = self._deliver(payload, timeout, is_complete, half_close)
         except (CloudConnectionError, CloudTimeoutError) as exc:
             self._log.info("Send failed (%s): message queued in the outbox", exc)
-            return None, link.queue(destination, kind, payload, topics, text)
-        link.wake()
+            return None, queue()
+        if link is not None:
+            link.wake()
         return reply, None
 
     def _require_send_address(self) -> None:
@@ -357,9 +387,11 @@ class Cloud:
     def close(self) -> None:
         """Stop the outbox's delivery threads, close the inbound listener and the
         network's link (idempotent). What waits in the outbox stays on disk."""
-        link, self._outbox_link = self._outbox_link, None
+        with self._outbox_lock:
+            link, self._outbox_link = self._outbox_link, None
+            self._outbox_spec = False  # a closed cloud opens no outbox again
+        self.event.unsubscribe(NETWORK_CONNECTED, self._on_network_connected)
         if link is not None:
-            self.event.unsubscribe(NETWORK_CONNECTED, self._on_network_connected)
             link.close()
         self.closeReceiveSocket()
         self.network.close()
@@ -369,6 +401,12 @@ class Cloud:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _default_outbox() -> str:
+    from hologram_sdk.outbox.item import default_path  # light: no sqlite3
+
+    return os.fspath(default_path())
 
 
 def _decode(data: bytes) -> str:

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_IDLE_TIMEOUT = 10.0
 DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024
 DEFAULT_MAX_CONNECTIONS = 128
-_BACKLOG = 128
+_BACKLOG = socket.SOMAXCONN  # 8 senders at once overflow 128: dropped SYNs retry after 1 s
 _RECV_SIZE = 16 * 1024
 
 

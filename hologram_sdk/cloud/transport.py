@@ -19,6 +19,37 @@ Connector = Callable[[tuple[str, int], float], socket.socket]
 _RECV_SIZE = 4096
 
 
+def literal_family(host: str) -> Optional[int]:
+    """The address family of an IP literal, or ``None`` for a host name."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except (OSError, ValueError):
+            continue
+        return family
+    return None
+
+
+def connect_tcp(address: tuple[str, int], timeout: float) -> socket.socket:
+    """Like :func:`socket.create_connection`, minus the name lookup for IP literals.
+
+    Every message opens a connection, so the lookup (and its IDNA encoding)
+    is a measurable share of a send to ``127.0.0.1``; names still resolve.
+    """
+    host = address[0]
+    family = literal_family(host)
+    if family is None:
+        return socket.create_connection(address, timeout)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class Transport(Protocol):
     """What a cloud calls to deliver one request (``send_request`` or a test double)."""
 
@@ -60,14 +91,14 @@ def send_request(
     :param is_complete: reply framing; ``None`` reads until close or deadline
     :param half_close: shut down the write side after sending, so a server that
         reads until end of stream sees the end of the message
-    :param connect: connector used instead of :func:`socket.create_connection`
+    :param connect: connector used instead of :func:`connect_tcp`
     :returns: the reply bytes (possibly empty when the peer closed silently)
     :raises CloudConnectionError: refused, reset, unreachable, unknown host
     :raises CloudTimeoutError: no connection or no reply byte before the deadline
     """
     if timeout <= 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
-    connector: Connector = connect if connect is not None else socket.create_connection
+    connector: Connector = connect if connect is not None else connect_tcp
     deadline = time.monotonic() + timeout
     where = f"{host}:{port}"
     try:

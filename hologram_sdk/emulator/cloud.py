@@ -598,7 +598,7 @@ def _reason(exc: OSError) -> str:
 
 
 class _Conn:
-    __slots__ = ("buf", "deadline", "drained", "out", "peer", "sock", "state")
+    __slots__ = ("buf", "consumed", "deadline", "drained", "out", "peer", "sock", "state")
 
     def __init__(self, sock: socket.socket, peer: str, deadline: float) -> None:
         self.sock = sock
@@ -608,6 +608,8 @@ class _Conn:
         self.state = "reading"  # -> "writing" -> "draining"
         self.deadline = deadline
         self.drained = 0
+        #: the whole input was the request: closing after the reply resets nothing
+        self.consumed = False
 
 
 _LISTENER = "listener"
@@ -848,7 +850,9 @@ class LocalCloud:
 
     def _accept(self) -> None:
         assert self._listener is not None and self._sel is not None
-        while len(self._conns) < self.max_connections:
+        # One accept per event: the selector is level-triggered and reports the
+        # rest of the backlog again, and a loop would end in a failing accept.
+        if len(self._conns) < self.max_connections:
             try:
                 sock, addr = self._listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -861,7 +865,8 @@ class LocalCloud:
             conn = _Conn(sock, peer, time.monotonic() + self.idle_timeout)
             self._conns[sock.fileno()] = conn
             self._sel.register(sock, selectors.EVENT_READ, conn)
-        if self._accepting:  # at the cap: leave the rest in the backlog
+        if len(self._conns) >= self.max_connections and self._accepting:
+            # at the cap: leave the rest in the backlog
             self._sel.unregister(self._listener)
             self._accepting = False
 
@@ -896,6 +901,7 @@ class LocalCloud:
             return
         if not data:  # the client half-closed: what came is the request
             if conn.buf:
+                conn.consumed = True
                 self._answer(conn, bytes(conn.buf))
             else:
                 self._finish(conn)
@@ -905,6 +911,7 @@ class LocalCloud:
         conn.deadline = time.monotonic() + self.idle_timeout
         found = find_terminator(conn.buf, start)
         if found is not None and sum(found) <= self.max_request_bytes:
+            conn.consumed = sum(found) == len(conn.buf)
             self._answer(conn, bytes(conn.buf[: found[0]]))
         elif len(conn.buf) > self.max_request_bytes:
             kind = request_kind(conn.buf)
@@ -939,6 +946,9 @@ class LocalCloud:
         conn.out = conn.out[sent:]
         if conn.out:
             self._sel.modify(conn.sock, selectors.EVENT_WRITE, conn)
+            return
+        if conn.consumed:  # nothing unread: a plain close sends FIN, not RST
+            self._finish(conn)
             return
         # Reply written: half-close so the client sees the end, then wait
         # briefly for its close (closing with unread input would reset the

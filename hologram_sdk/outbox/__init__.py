@@ -22,26 +22,30 @@ with mode 0600 (and its default directory with 0700).
 
 from __future__ import annotations
 
-from hologram_sdk.outbox.item import (
-    DEFAULT_LEASE,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_DEAD,
-    DEFAULT_MAX_MESSAGES,
-    KINDS,
-    POLICIES,
-    OutboxItem,
-    default_path,
-)
-from hologram_sdk.outbox.store import Outbox
+import importlib
+from typing import Any
 
-__all__ = [
-    "DEFAULT_LEASE",
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_DEAD",
-    "DEFAULT_MAX_MESSAGES",
-    "KINDS",
-    "POLICIES",
-    "Outbox",
-    "OutboxItem",
-    "default_path",
-]
+# Imported on first use, so that ``hologram_sdk.outbox.item`` (the default
+# path) can be loaded without sqlite3: ``import Hologram`` stays light.
+_LAZY = {
+    "DEFAULT_LEASE": "item",
+    "DEFAULT_MAX_BYTES": "item",
+    "DEFAULT_MAX_DEAD": "item",
+    "DEFAULT_MAX_MESSAGES": "item",
+    "KINDS": "item",
+    "POLICIES": "item",
+    "OutboxItem": "item",
+    "default_path": "item",
+    "Outbox": "store",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hologram_sdk.outbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"hologram_sdk.outbox.{module}"), name)
+    globals()[name] = value
+    return value

@@ -9,7 +9,13 @@ import time
 from typing import Callable, Optional
 
 from hologram_sdk.cloud.protocol import ResultCode, parse_reply
-from hologram_sdk.cloud.transport import Connector, Transport, send_request
+from hologram_sdk.cloud.transport import (
+    Connector,
+    Transport,
+    connect_tcp,
+    literal_family,
+    send_request,
+)
 from hologram_sdk.errors import ConfigurationError
 from hologram_sdk.outbox.item import OutboxItem
 
@@ -39,31 +45,6 @@ def reply_complete(data: bytes, closed: bool) -> bool:
     return parse_reply(data, closed).complete
 
 
-def _numeric_family(host: str) -> Optional[int]:
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-        except OSError:
-            continue
-        return family
-    return None
-
-
-def _connect(address: tuple[str, int], timeout: float) -> socket.socket:
-    """``socket.create_connection``, minus the name lookup when the host is an address."""
-    family = _numeric_family(address[0])
-    if family is not None:
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(timeout)
-            sock.connect(address)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    return socket.create_connection(address, timeout)
-
-
 def tcp_send(
     item: OutboxItem,
     timeout: float = 5.0,
@@ -77,12 +58,12 @@ def tcp_send(
     write side is shut down, and any reply or a clean close means ``ERR_OK``.
 
     :param transport: replaces ``send_request`` (e.g. a cloud's own)
-    :param connect: opens the connection (default: ``socket.create_connection``)
+    :param connect: opens the connection (default: :func:`connect_tcp`)
     :raises CloudConnectionError: refused, reset or unreachable
     :raises CloudTimeoutError: no connection or no reply within ``timeout``
     """
     host, port = parse_destination(item.destination)
-    connect = connect if connect is not None else _connect
+    connect = connect if connect is not None else connect_tcp
     if transport is not None:
         if item.kind == "raw":
             transport(host, port, item.body, timeout, None, half_close=True)
@@ -152,7 +133,7 @@ class TcpSender:
             address = parse_destination(item.destination)
         except ConfigurationError:
             return
-        family = _numeric_family(address[0])
+        family = literal_family(address[0])
         if family is None:
             return
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -183,7 +164,7 @@ class TcpSender:
     def _connector(self, address: tuple[str, int], timeout: float) -> socket.socket:
         sock = self._take(address)
         if sock is None:
-            return _connect(address, timeout)
+            return connect_tcp(address, timeout)
         sock.settimeout(timeout)
         return sock
 

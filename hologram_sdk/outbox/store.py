@@ -143,6 +143,12 @@ class Outbox:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal" and not memory:
                 logger.warning("outbox %s: journal mode is %s, not WAL", self.path, mode)
+            # Checkpoint every 4,000 pages (16 MiB of WAL at 4 KiB pages), not
+            # the default 1,000: each checkpoint fsyncs the database, and at
+            # replay rates the default made checkpoints a quarter of the cost
+            # of a delivered message. The WAL is cut back to 4 MiB afterwards.
+            conn.execute("PRAGMA wal_autocheckpoint=4000")
+            conn.execute(f"PRAGMA journal_size_limit={4 * 1024 * 1024}")
             if max_file_bytes is not None:
                 page = int(conn.execute("PRAGMA page_size").fetchone()[0])
                 conn.execute(f"PRAGMA max_page_count={max(1, int(max_file_bytes) // page)}")
