@@ -249,6 +249,9 @@ class Reply:
 
 
 _DIGITS = re.compile(rb"^\s*(-?[0-9]+)")
+#: a JSON list of small integers, as the cloud answers (``[0,0]``)
+_JSON_INT = rb"-?(?:0|[1-9][0-9]{0,17})"  # JSON's integer syntax: no leading zeros
+_INT_LIST = re.compile(rb"\[\s*(" + _JSON_INT + rb")\s*(?:,\s*" + _JSON_INT + rb"\s*)*\]$")
 
 
 def parse_reply(data: bytes, closed: bool = False) -> Reply:
@@ -264,6 +267,9 @@ def parse_reply(data: bytes, closed: bool = False) -> Reply:
         end = stripped.find(b"]")
         if end < 0:
             return Reply(complete=closed, raw=data)
+        ints = _INT_LIST.match(stripped, 0, end + 1)
+        if ints is not None:  # the usual "[0,0]": no JSON decoder needed
+            return Reply(complete=True, code=to_result_code(int(ints.group(1))), raw=data)
         try:
             parsed = json.loads(stripped[: end + 1])
         except (ValueError, RecursionError):  # deep nesting recurses

@@ -150,3 +150,30 @@ def test_garbage_never_crashes_the_parsers(raw):
             assert isinstance(exc.code, ResultCode)
         else:
             assert request.kind in ("message", "sms")
+
+
+def _json_oracle(data: bytes) -> protocol.ResultCode:
+    """What a reply's code is by the JSON decoder alone (the slow, obvious way)."""
+    stripped = data.strip()
+    try:
+        parsed = json.loads(stripped[: stripped.find(b"]") + 1])
+    except (ValueError, RecursionError):
+        return protocol.ResultCode.ERR_UNKNOWN
+    if isinstance(parsed, list) and parsed and type(parsed[0]) is int:
+        return protocol.to_result_code(parsed[0])
+    return protocol.ResultCode.ERR_UNKNOWN
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(
+    raw=st.one_of(
+        st.lists(st.integers(-(10**20), 10**20), max_size=4).map(
+            lambda xs: json.dumps(xs).encode()
+        ),
+        st.lists(st.sampled_from([b"[", b"]", b",", b" ", b"0", b"1", b"-", b"01", b"9"]),
+                 max_size=12).map(lambda parts: b"[" + b"".join(parts) + b"]"),
+    )
+)
+def test_the_integer_list_fast_path_agrees_with_the_json_decoder(raw):
+    assert protocol.parse_reply(raw, closed=True).code == _json_oracle(raw)
