@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Optional, Union
 
@@ -127,7 +128,8 @@ class HologramCloud(CustomCloud):
         topics: Optional[list[str]] = None,
         text: Optional[str] = None,
     ) -> ResultCode:
-        self._log.debug("request: %s", mask_credentials(payload))
+        if self._log.isEnabledFor(logging.DEBUG):  # masking costs a regex pass
+            self._log.debug("request: %s", mask_credentials(payload))
         reply, _queued = self._send_or_queue(
             kind, payload, timeout, _reply_complete, self._half_close, topics, text
         )
