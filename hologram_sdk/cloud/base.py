@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 PortLike = Union[int, str, None]
 
+_send_request: Optional[Transport] = None  # cloud.transport.send_request, once loaded
+
 
 def validate_port(name: str, value: PortLike) -> int:
     """Check a port: an integer (or digit string) 1-65535; ``0``/``None`` mean "not set".
@@ -218,9 +220,21 @@ class Cloud:
                 self._outbox_link = self._link_outbox(self._outbox_spec)
             return self._outbox_link
 
-    def _current_transport(self) -> Optional[Transport]:
-        # serial mode: the network supplies a transport over the modem's sockets
+    def _transport_override(self) -> Optional[Transport]:
+        """A transport other than plain TCP: the constructor's, or in serial mode
+        the network's (over the modem's sockets); ``None`` for plain TCP."""
         return self._transport or self.network.transport
+
+    def _current_transport(self) -> Transport:
+        transport = self._transport_override()
+        if transport is None:
+            global _send_request
+            if _send_request is None:  # the TCP transport, loaded on the first send
+                from hologram_sdk.cloud.transport import send_request
+
+                _send_request = send_request
+            transport = _send_request
+        return transport
 
     def _link_outbox(self, spec: Any) -> CloudOutbox:
         from hologram_sdk.outbox.cloudlink import CloudOutbox
@@ -230,7 +244,7 @@ class Cloud:
         return CloudOutbox(
             spec,
             event=self.event,
-            send=TcpSender(transport_for=self._current_transport),
+            send=TcpSender(transport_for=self._transport_override),
             ready=self._network_up,
             destinations=(self._destination,) if have_address else (),
         )
@@ -300,10 +314,6 @@ class Cloud:
         """The one path every outbound request takes to the wire."""
         self._require_send_address()
         transport = self._current_transport()
-        if transport is None:
-            from hologram_sdk.cloud.transport import send_request
-
-            transport = send_request
         self._log.info("Connecting to %s", self._send_host)
         return transport(
             self._send_host,
