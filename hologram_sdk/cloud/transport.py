@@ -113,11 +113,27 @@ def send_request(
         sock.close()
 
 
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise socket.timeout("deadline passed")
-    return left
+#: how far one socket operation may outlast the deadline before its timeout is
+#: set again: each ``settimeout`` is a syscall, and most sends need none.
+_SLACK = 0.01
+
+
+class _Deadline:
+    """Keeps a socket's timeout within ``_SLACK`` of one total deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        current = sock.gettimeout()  # a connector may hand over a blocking socket
+        self.current = float("inf") if current is None or current <= 0 else current
+
+    def check(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("deadline passed")
+        if left < self.current - _SLACK:
+            self.sock.settimeout(left)
+            self.current = left
 
 
 def _exchange(
@@ -130,13 +146,14 @@ def _exchange(
     timeout: float,
 ) -> bytes:
     data = b""
+    clock = _Deadline(sock, deadline)
     try:
-        sock.settimeout(_remaining(deadline))
+        clock.check()
         sock.sendall(payload)
         if half_close:
             sock.shutdown(socket.SHUT_WR)
         while True:
-            sock.settimeout(_remaining(deadline))
+            clock.check()
             chunk = sock.recv(_RECV_SIZE)
             if not chunk:
                 return data

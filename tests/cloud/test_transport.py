@@ -117,3 +117,30 @@ def test_connect_timeout_from_the_connector_is_a_timeout():
 def test_a_non_positive_timeout_is_refused():
     with pytest.raises(ValueError, match="timeout"):
         send_request(HOST, 1, b"x", 0)
+
+
+def test_a_blocking_socket_from_the_connector_still_obeys_the_deadline():
+    def blocking(address, timeout):
+        sock = socket.create_connection(address, timeout)
+        sock.settimeout(None)  # a connector that hands over a blocking socket
+        return sock
+
+    with ReplyServer(reply=None) as server:
+        start = time.monotonic()
+        with pytest.raises(CloudTimeoutError):
+            send_request(HOST, server.port, b"{}\r\r", 0.3, _complete, connect=blocking)
+        elapsed = time.monotonic() - start
+    assert 0.25 <= elapsed < 2.0
+
+
+def test_the_deadline_covers_connect_and_reply_together():
+    def slow_connect(address, timeout):
+        time.sleep(0.2)  # the connect used up most of the time
+        return socket.create_connection(address, timeout)
+
+    with ReplyServer(reply=None) as server:
+        start = time.monotonic()
+        with pytest.raises(CloudTimeoutError):
+            send_request(HOST, server.port, b"{}\r\r", 0.3, _complete, connect=slow_connect)
+        elapsed = time.monotonic() - start
+    assert 0.25 <= elapsed < 0.45  # not 0.2 + a fresh 0.3 for the reply
