@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from hologram_sdk.cloud.protocol import ResultCode
 from hologram_sdk.config import MISSING_CREDENTIALS, resolve_credentials
@@ -163,6 +163,44 @@ def refusal(code: int, host: str, port: int) -> CLIError:
     result = ResultCode(code) if code in ResultCode._value2member_map_ else ResultCode.ERR_UNKNOWN
     text = ANSWERS.get(result, result.description).replace("HOST:PORT", f"{host}:{port}")
     return CLIError(f"the cloud answered {int(code)}: {text}")
+
+
+if TYPE_CHECKING:
+    from hologram_sdk.cloud.hologram import HologramCloud
+
+
+def hologram_request(
+    args: argparse.Namespace,
+    credentials: dict[str, str],
+    request: Callable[[HologramCloud], ResultCode],
+) -> int:
+    """Make one request to the Hologram cloud (or ``--host/--port``) and report it.
+
+    A one-shot command reports a failure: it does not leave the message queued,
+    so the cloud has no outbox here.
+
+    :raises CLIError: the cloud could not be reached, or it refused the request
+    """
+    from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT, HologramCloud
+    from hologram_sdk.cloud.protocol import result_was_success
+
+    host = args.host or DEFAULT_SEND_HOST
+    port = args.port or DEFAULT_SEND_PORT
+    cloud = None
+    try:
+        cloud = HologramCloud(
+            credentials, enable_inbound=False, send_host=host, send_port=port, outbox=False
+        )
+        code = request(cloud)
+    except (HologramError, OSError) as exc:
+        raise explain(exc, host, port, args.timeout) from None
+    finally:
+        if cloud is not None:
+            cloud.close()
+    print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
+    if not result_was_success(code):
+        raise refusal(code, host, port)
+    return EXIT_OK
 
 
 def fail(prog: str, error: CLIError) -> int:

@@ -13,11 +13,10 @@ from hologram_sdk.cli.common import (
     credentials_from,
     explain,
     fail,
+    hologram_request,
     port_value,
     positive_timeout,
-    refusal,
 )
-from hologram_sdk.cloud.protocol import result_was_success
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -74,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     from hologram_sdk.cloud.custom import CustomCloud
-    from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT, HologramCloud
     from hologram_sdk.errors import HologramError
 
     if args.message is None:
@@ -103,21 +101,8 @@ def _send(args: argparse.Namespace) -> int:
                 custom.close()
         print(f"RESPONSE FROM CLOUD: {reply}")
         return EXIT_OK
-    host = args.host or DEFAULT_SEND_HOST
-    port = args.port or DEFAULT_SEND_PORT
-    cloud = None
-    try:
-        # a one-shot command reports a failure; it does not leave the message queued
-        cloud = HologramCloud(
-            credentials, enable_inbound=False, send_host=host, send_port=port, outbox=False
-        )
-        code = cloud.sendMessage(args.message, topics=topics or None, timeout=args.timeout)
-    except (HologramError, OSError) as exc:
-        raise explain(exc, host, port, args.timeout) from None
-    finally:
-        if cloud is not None:
-            cloud.close()
-    print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
-    if not result_was_success(code):
-        raise refusal(code, host, port)
-    return EXIT_OK
+    return hologram_request(
+        args,
+        credentials,
+        lambda cloud: cloud.sendMessage(args.message, topics=topics or None, timeout=args.timeout),
+    )

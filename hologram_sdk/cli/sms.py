@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 
 from hologram_sdk.cli.common import (
-    EXIT_OK,
     EXIT_USAGE,
     CLIError,
     add_credentials,
     add_verbose,
-    explain,
     fail,
+    hologram_request,
     port_value,
     positive_timeout,
-    refusal,
     require_credentials,
 )
-from hologram_sdk.cloud.protocol import result_was_success
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -60,9 +57,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT, HologramCloud
-    from hologram_sdk.errors import HologramError
-
     if not args.destination:
         raise CLIError(
             "missing --destination: give the number in E.164 with '+', e.g. +15551234567",
@@ -71,21 +65,8 @@ def _send(args: argparse.Namespace) -> int:
     if args.message is None:
         raise CLIError("no message: give MESSAGE (quote it if it has spaces)", EXIT_USAGE)
     credentials = require_credentials(args)
-    host = args.host or DEFAULT_SEND_HOST
-    port = args.port or DEFAULT_SEND_PORT
-    cloud = None
-    try:
-        # a one-shot command reports a failure; it does not leave the message queued
-        cloud = HologramCloud(
-            credentials, enable_inbound=False, send_host=host, send_port=port, outbox=False
-        )
-        code = cloud.sendSMS(args.destination, args.message, timeout=args.timeout)
-    except (HologramError, OSError) as exc:
-        raise explain(exc, host, port, args.timeout) from None
-    finally:
-        if cloud is not None:
-            cloud.close()
-    print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
-    if not result_was_success(code):
-        raise refusal(code, host, port)
-    return EXIT_OK
+    return hologram_request(
+        args,
+        credentials,
+        lambda cloud: cloud.sendSMS(args.destination, args.message, timeout=args.timeout),
+    )
