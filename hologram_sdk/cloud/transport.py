@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import time
@@ -19,8 +20,12 @@ Connector = Callable[[tuple[str, int], float], socket.socket]
 _RECV_SIZE = 4096
 
 
+@functools.lru_cache(maxsize=256)
 def literal_family(host: str) -> Optional[int]:
-    """The address family of an IP literal, or ``None`` for a host name."""
+    """The address family of an IP literal, or ``None`` for a host name.
+
+    Remembered: each send asks, and a device talks to very few hosts.
+    """
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
             socket.inet_pton(family, host)
@@ -74,6 +79,8 @@ def send_request(
     *,
     half_close: bool = False,
     connect: Optional[Connector] = None,
+    after_send: Optional[Callable[[], object]] = None,
+    release: Optional[Callable[[socket.socket], object]] = None,
 ) -> bytes:
     """Send ``payload`` on a fresh TCP connection and return the reply.
 
@@ -82,7 +89,8 @@ def send_request(
     (connect, write and reply), measured with :func:`time.monotonic`. When the
     deadline passes after *some* reply bytes arrived, those bytes are returned
     (the caller decides whether they make sense); with none, it is a timeout.
-    The socket is always closed before this returns or raises.
+    The socket is always closed before this returns or raises (or handed to
+    ``release``).
 
     :param host: server host name or address
     :param port: server port
@@ -92,6 +100,10 @@ def send_request(
     :param half_close: shut down the write side after sending, so a server that
         reads until end of stream sees the end of the message
     :param connect: connector used instead of :func:`connect_tcp`
+    :param after_send: called once the payload is written, before the reply is
+        awaited (work that may overlap the server's, e.g. the next connect)
+    :param release: takes the socket once the exchange is over and closes it
+        itself, e.g. later, when the close is not in anyone's way
     :returns: the reply bytes (possibly empty when the peer closed silently)
     :raises CloudConnectionError: refused, reset, unreachable, unknown host
     :raises CloudTimeoutError: no connection or no reply byte before the deadline
@@ -108,9 +120,14 @@ def send_request(
     except OSError as exc:
         raise CloudConnectionError(f"cannot connect to {where}: {exc}") from exc
     try:
-        return _exchange(sock, payload, deadline, is_complete, half_close, where, timeout)
+        return _exchange(
+            sock, payload, deadline, is_complete, half_close, where, timeout, after_send
+        )
     finally:
-        sock.close()
+        if release is None:
+            sock.close()
+        else:
+            release(sock)
 
 
 #: how far one socket operation may outlast the deadline before its timeout is
@@ -144,6 +161,7 @@ def _exchange(
     half_close: bool,
     where: str,
     timeout: float,
+    after_send: Optional[Callable[[], object]] = None,
 ) -> bytes:
     data = b""
     clock = _Deadline(sock, deadline)
@@ -152,6 +170,8 @@ def _exchange(
         sock.sendall(payload)
         if half_close:
             sock.shutdown(socket.SHUT_WR)
+        if after_send is not None:
+            after_send()
         while True:
             clock.check()
             chunk = sock.recv(_RECV_SIZE)

@@ -193,7 +193,11 @@ class CloudStore:
                 if not memory:
                     Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                     created = not os.path.exists(self.path)
-                self._conn = sqlite3.connect(self.path, check_same_thread=False)
+                # Autocommit: every write is one INSERT, committed on its own
+                # (no BEGIN/COMMIT statements around it).
+                self._conn = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None
+                )
                 if created:
                     os.chmod(self.path, 0o600)  # it holds device keys
                 # WAL lets `hologram messages` read while the server writes.
@@ -204,7 +208,6 @@ class CloudStore:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=FULL")
                 self._conn.executescript(_SCHEMA)
-                self._conn.commit()
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot open database {self.path}: {exc}") from exc
 
@@ -238,12 +241,10 @@ class CloudStore:
         """Store one message durably; returns its id."""
         when = time.time() if received is None else received
         with self._lock:
-            db = self._db(write=True)
-            with db:
-                cur = db.execute(
-                    "INSERT INTO messages (device, topics, data, received) VALUES (?, ?, ?, ?)",
-                    (_storable(device), json.dumps(topics), _storable(data), when),
-                )
+            cur = self._db(write=True).execute(
+                "INSERT INTO messages (device, topics, data, received) VALUES (?, ?, ?, ?)",
+                (_storable(device), json.dumps(topics), _storable(data), when),
+            )
             return int(cur.lastrowid or 0)
 
     def add_sms(
@@ -252,30 +253,26 @@ class CloudStore:
         """Store one SMS durably; returns its id."""
         when = time.time() if received is None else received
         with self._lock:
-            db = self._db(write=True)
-            with db:
-                cur = db.execute(
-                    "INSERT INTO sms (device, destination, text, received) VALUES (?, ?, ?, ?)",
-                    (_storable(device), _storable(destination), _storable(text), when),
-                )
+            cur = self._db(write=True).execute(
+                "INSERT INTO sms (device, destination, text, received) VALUES (?, ?, ?, ?)",
+                (_storable(device), _storable(destination), _storable(text), when),
+            )
             return int(cur.lastrowid or 0)
 
     def add_device(self, device: Device) -> None:
         """Remember a device registered on first contact."""
         with self._lock:
-            db = self._db(write=True)
-            with db:
-                db.execute(
-                    "INSERT OR REPLACE INTO devices (name, cloud_id, cloud_key, devicekey, "
-                    "registered) VALUES (?, ?, ?, ?, ?)",
-                    (
-                        device.name,
-                        _storable(device.cloud_id) if device.cloud_id is not None else None,
-                        _storable(device.cloud_key) if device.cloud_key is not None else None,
-                        _storable(device.devicekey) if device.devicekey is not None else None,
-                        time.time(),
-                    ),
-                )
+            self._db(write=True).execute(
+                "INSERT OR REPLACE INTO devices (name, cloud_id, cloud_key, devicekey, "
+                "registered) VALUES (?, ?, ?, ?, ?)",
+                (
+                    device.name,
+                    _storable(device.cloud_id) if device.cloud_id is not None else None,
+                    _storable(device.cloud_key) if device.cloud_key is not None else None,
+                    _storable(device.devicekey) if device.devicekey is not None else None,
+                    time.time(),
+                ),
+            )
 
     # reads
 
@@ -504,8 +501,12 @@ class DeviceTable:
 
 def find_terminator(buffer: Union[bytes, bytearray], start: int = 0) -> Optional[tuple[int, int]]:
     """``(index, length)`` of the first request terminator in ``buffer``, or ``None``."""
-    found = [(i, len(t)) for t, i in ((t, buffer.find(t, start)) for t in TERMINATORS) if i >= 0]
-    return min(found) if found else None
+    best: Optional[tuple[int, int]] = None
+    for term in TERMINATORS:
+        index = buffer.find(term, start)
+        if index >= 0 and (best is None or index < best[0]):
+            best = (index, len(term))
+    return best
 
 
 def request_kind(body: Union[bytes, bytearray]) -> str:
@@ -550,8 +551,9 @@ class RequestHandler:
             self.log.info("sms from %s to %s: 0", device.name, request.destination)
         else:
             self.store.add_message(device.name, request.topics, request.data)
-            topics = ", ".join(request.topics) if request.topics else "none"
-            self.log.info("message from %s: 0 (topics: %s)", device.name, topics)
+            if self.log.isEnabledFor(logging.INFO):
+                topics = ", ".join(request.topics) if request.topics else "none"
+                self.log.info("message from %s: 0 (topics: %s)", device.name, topics)
         self.log.debug("%s payload: %r", request.kind, request.data)
         return ResultCode.ERR_OK
 

@@ -31,7 +31,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Callable, Optional
 
-from hologram_sdk.cloud.protocol import PERMANENT_FAILURES, result_was_success, to_result_code
+from hologram_sdk.cloud.protocol import (
+    PERMANENT_FAILURES,
+    ResultCode,
+    result_was_success,
+    to_result_code,
+)
 from hologram_sdk.errors import ConfigurationError, OutboxError
 from hologram_sdk.events import MESSAGE_SENT, Event
 from hologram_sdk.outbox.item import OutboxItem
@@ -233,7 +238,8 @@ class OutboxDelivery:
     def _deliver(self, item: OutboxItem, result: FlushResult) -> bool:
         """Send one claimed row; ``False`` stops the round."""
         try:
-            code = to_result_code(int(self._send(item)))
+            answer = self._send(item)
+            code = answer if type(answer) is ResultCode else to_result_code(int(answer))
         except Exception as exc:  # transport failure, or a bug in send: keep the row
             result.error = _describe(exc)
             logger.info(

@@ -21,7 +21,19 @@ from hologram_sdk.outbox.item import OutboxItem
 DURABLE = "FULL"
 RELAXED = "NORMAL"
 
-SCHEMA = """
+#: Version 2. Delivered rows whose delete is still to come: an acknowledgement
+#: is one small insert here (one page written per commit) instead of a delete
+#: that rewrites the row's page, two index pages and the stats row. The next
+#: write transaction of any process deletes these rows from ``outbox`` in one
+#: go (see ``Outbox._purge_acked``); until then every read leaves them out.
+ACKED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox_acked (
+    id INTEGER PRIMARY KEY  -- an outbox row that was delivered
+);
+"""
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS outbox (
     id          INTEGER PRIMARY KEY,  -- from outbox_stats.last_id: never reused
     destination TEXT    NOT NULL,
@@ -70,8 +82,15 @@ END;
 CREATE TRIGGER IF NOT EXISTS outbox_stats_delete AFTER DELETE ON outbox BEGIN
     UPDATE outbox_stats SET messages = messages - 1, bytes = bytes - old.size;
 END;
-PRAGMA user_version = 1;
 """
+    + ACKED_SCHEMA
+    + "PRAGMA user_version = 2;"
+)
+
+#: The schema version this SDK writes; older versions are upgraded on open.
+SCHEMA_VERSION = 2
+#: Upgrades from a version to the next, run in one transaction.
+MIGRATIONS = {1: ACKED_SCHEMA + "PRAGMA user_version = 2;"}
 
 COLUMNS = (
     "id, destination, kind, body, text, topics, size, created, attempts, last_error, "

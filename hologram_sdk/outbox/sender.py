@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import select
 import socket
 import time
@@ -20,8 +21,11 @@ from hologram_sdk.errors import ConfigurationError
 from hologram_sdk.outbox.item import OutboxItem
 
 
+@functools.lru_cache(maxsize=256)
 def parse_destination(destination: str) -> tuple[str, int]:
     """Split a destination key ``host:port`` (or ``[v6addr]:port``) into its parts.
+
+    Remembered: a round asks for the same few keys twice per message.
 
     :raises ConfigurationError: not ``host:port`` with a port from 1 to 65535
     """
@@ -50,6 +54,8 @@ def tcp_send(
     timeout: float = 5.0,
     transport: Optional[Transport] = None,
     connect: Optional[Connector] = None,
+    after_send: Optional[Callable[[], object]] = None,
+    release: Optional[Callable[[socket.socket], object]] = None,
 ) -> ResultCode:
     """Deliver one row over TCP to its destination, as the clouds do.
 
@@ -59,36 +65,51 @@ def tcp_send(
 
     :param transport: replaces ``send_request`` (e.g. a cloud's own)
     :param connect: opens the connection (default: :func:`connect_tcp`)
+    :param after_send: called once the request is written, before the reply
+        is awaited (default transport only)
+    :param release: takes the socket at the end instead of it being closed
+        (default transport only; see ``send_request``)
     :raises CloudConnectionError: refused, reset or unreachable
     :raises CloudTimeoutError: no connection or no reply within ``timeout``
     """
     host, port = parse_destination(item.destination)
-    connect = connect if connect is not None else connect_tcp
+    raw = item.kind == "raw"
     if transport is not None:
-        if item.kind == "raw":
+        if raw:
             transport(host, port, item.body, timeout, None, half_close=True)
             return ResultCode.ERR_OK
         reply = transport(host, port, item.body, timeout, reply_complete)
-    elif item.kind == "raw":
-        send_request(host, port, item.body, timeout, None, half_close=True, connect=connect)
-        return ResultCode.ERR_OK
     else:
-        reply = send_request(host, port, item.body, timeout, reply_complete, connect=connect)
+        reply = send_request(
+            host,
+            port,
+            item.body,
+            timeout,
+            None if raw else reply_complete,
+            half_close=raw,
+            connect=connect if connect is not None else connect_tcp,
+            after_send=after_send,
+            release=release,
+        )
+        if raw:
+            return ResultCode.ERR_OK
     return parse_reply(reply, closed=True).code
 
 
 class TcpSender:
     """A ``send`` for :class:`OutboxDelivery`: :func:`tcp_send`, plus an early connect.
 
-    While a round sends message *n*, the connection for message *n + 1* is
-    already being set up (:meth:`prepare`, called by the round only when
-    another message follows). Nothing is written on it before *n*'s reply
-    was received and *n* deleted, so order and the "at most one message in
-    flight" rule are kept; only the TCP handshake leaves the critical path.
-    A spare that is older than :attr:`spare_max_age`, closed by the server,
-    or not connected is discarded and a fresh connection is made instead.
-    Only numeric addresses are connected early (no name lookups in between),
-    and only with the default transport.
+    The round announces the message that follows with :meth:`prepare`. Once
+    message *n*'s request is written, and while the server works on it, the
+    connection for message *n + 1* is opened, and *n - 1*'s socket closed.
+    Nothing is written on the new one
+    before *n*'s reply was received and *n* acknowledged, so order and the
+    "at most one message in flight" rule are kept; the TCP handshake and the
+    server's accept just leave the critical path. A spare that is older than
+    :attr:`spare_max_age`, closed by the server, or not connected is discarded
+    and a fresh connection is made instead. Only numeric addresses are
+    connected early (no name lookups in between), and only with the default
+    transport.
 
     :param timeout: seconds per message (connect and reply)
     :param transport: replaces ``send_request`` (no early connects then)
@@ -111,6 +132,8 @@ class TcpSender:
         self.transport = transport
         self.transport_for = transport_for
         self._spare: Optional[tuple[tuple[str, int], socket.socket, float]] = None
+        self._next: Optional[tuple[str, int]] = None
+        self._retired: Optional[socket.socket] = None
 
     def _transport(self) -> Optional[Transport]:
         if self.transport is not None:
@@ -122,17 +145,37 @@ class TcpSender:
         if transport is not None:
             self.idle()
             return tcp_send(item, self.timeout, transport)
-        return tcp_send(item, self.timeout, None, self._connector)
+        if self._next is None:  # nothing follows: the socket is closed at once
+            return tcp_send(item, self.timeout, None, self._connector, self._close_retired)
+        return tcp_send(item, self.timeout, None, self._connector, self._between, self._retire)
 
     def prepare(self, item: OutboxItem) -> None:
-        """Start connecting for ``item`` (sent next) without waiting."""
-        self.idle()
-        if self._transport() is not None:
-            return
+        """``item`` is sent next: connect for it once the current request is written."""
+        self._next = None
         try:
             address = parse_destination(item.destination)
         except ConfigurationError:
             return
+        if literal_family(address[0]) is not None:
+            self._next = address
+
+    def _retire(self, sock: socket.socket) -> None:
+        """Keep a used socket to close while the server works on the next request."""
+        self._close_retired()
+        self._retired = sock
+
+    def _close_retired(self) -> None:
+        retired, self._retired = self._retired, None
+        if retired is not None:
+            retired.close()
+
+    def _between(self) -> None:
+        """A request is written: the previous socket's close and the next connect."""
+        self._close_retired()
+        address, self._next = self._next, None
+        if address is None:
+            return
+        self._discard_spare()
         family = literal_family(address[0])
         if family is None:
             return
@@ -168,11 +211,16 @@ class TcpSender:
         sock.settimeout(timeout)
         return sock
 
-    def idle(self) -> None:
-        """Close the spare connection, if any (the round is over)."""
+    def _discard_spare(self) -> None:
         spare, self._spare = self._spare, None
         if spare is not None:
             spare[1].close()
+
+    def idle(self) -> None:
+        """Close the spare and the used sockets and forget the next message (the round is over)."""
+        self._next = None
+        self._discard_spare()
+        self._close_retired()
 
     close = idle
 

@@ -37,13 +37,18 @@ from hologram_sdk.outbox.schema import (
     COLUMNS,
     DEAD_COLUMNS,
     DURABLE,
+    MIGRATIONS,
     RELAXED,
     SCHEMA,
+    SCHEMA_VERSION,
     dead_item,
     pending_item,
 )
 
 logger = logging.getLogger(__name__)
+
+#: Leaves out rows that were delivered and wait to be deleted (see ``ack``).
+_NOT_ACKED = "id NOT IN (SELECT id FROM outbox_acked)"
 
 #: ``Outbox(":memory:")``: a private in-memory outbox (nothing survives; for tests).
 MEMORY = ":memory:"
@@ -155,10 +160,13 @@ class Outbox:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
-            elif version != 1:
+            while version in MIGRATIONS:
+                conn.executescript("BEGIN IMMEDIATE;" + MIGRATIONS[version] + "COMMIT;")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
                 raise OutboxError(
                     f"outbox database {str(self.path)!r} has schema version {version}; "
-                    "this SDK knows version 1"
+                    f"this SDK knows versions up to {SCHEMA_VERSION}"
                 )
         except sqlite3.Error as exc:
             if conn is not None:
@@ -178,12 +186,16 @@ class Outbox:
                 return
             try:
                 self._set_sync(conn, RELAXED)
+                conn.execute("BEGIN IMMEDIATE")
+                self._purge_acked(conn)
                 conn.execute(
                     "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
                     "WHERE claim_owner = ? OR claim_owner LIKE ? ESCAPE '\\'",
                     (self.owner, like_prefix(self.owner + ".")),
                 )
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
+                self._rollback(conn)
                 logger.warning("outbox %s: could not release claims at close: %s", self.path, exc)
             finally:
                 conn.close()
@@ -241,14 +253,32 @@ class Outbox:
             conn.execute(f"PRAGMA synchronous={mode}")
             self._sync = mode
 
+    @staticmethod
+    def _purge_acked(conn: sqlite3.Connection) -> None:
+        """Delete the delivered rows listed in ``outbox_acked`` (inside a write transaction).
+
+        Every write transaction but :meth:`ack` starts with this, whichever
+        process acknowledged the rows: so no write ever sees a delivered row
+        as pending (to claim it again, drop it, count it against the bounds
+        or free its claim), and every id in ``outbox_acked`` is a row of
+        ``outbox``, which the reads rely on.
+        """
+        if conn.execute("SELECT 1 FROM outbox_acked LIMIT 1").fetchone() is not None:
+            conn.execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox_acked)")
+            conn.execute("DELETE FROM outbox_acked")
+
     @contextmanager
     def _write(self, what: str, durable: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated."""
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated.
+
+        It starts by deleting the rows acknowledged since the last one.
+        """
         with self._lock:
             conn = self._connection()
             try:
                 self._set_sync(conn, DURABLE if durable else RELAXED)
                 conn.execute("BEGIN IMMEDIATE")
+                self._purge_acked(conn)
                 yield conn
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -259,15 +289,23 @@ class Outbox:
                 raise
 
     def _write_one(self, what: str, sql: str, args: Sequence[object] = ()) -> int:
-        """One statement in its own (implicit) transaction: one execute, not three.
+        """One statement in a write transaction (acknowledged rows deleted first).
 
         :returns: the number of rows it changed
+        """
+        with self._write(what) as conn:
+            return int(conn.execute(sql, tuple(args)).rowcount)
+
+    def _write_alone(self, what: str, sql: str, args: Sequence[object] = ()) -> None:
+        """One statement in its own implicit transaction: one execute, not three.
+
+        No purge: for :meth:`ack` only, which must stay one small commit.
         """
         with self._lock:
             conn = self._connection()
             try:
                 self._set_sync(conn, RELAXED)
-                return int(conn.execute(sql, tuple(args)).rowcount)
+                conn.execute(sql, tuple(args))
             except sqlite3.Error as exc:
                 self._rollback(conn)
                 raise self._translate(exc, what) from exc
@@ -414,10 +452,12 @@ class Outbox:
     def has_pending(self, destination: Optional[str] = None) -> bool:
         """Whether any message waits (for ``destination``, or at all)."""
         if destination is None:
-            rows = self._read("read", "SELECT 1 FROM outbox LIMIT 1")
+            rows = self._read("read", f"SELECT 1 FROM outbox WHERE {_NOT_ACKED} LIMIT 1")
         else:
             rows = self._read(
-                "read", "SELECT 1 FROM outbox WHERE destination = ? LIMIT 1", (destination,)
+                "read",
+                f"SELECT 1 FROM outbox WHERE destination = ? AND {_NOT_ACKED} LIMIT 1",
+                (destination,),
             )
         return bool(rows)
 
@@ -425,10 +465,10 @@ class Outbox:
         self, destination: Optional[str] = None, limit: Optional[int] = None
     ) -> list[OutboxItem]:
         """Waiting messages, oldest first."""
-        where, args = ("WHERE destination = ?", [destination]) if destination else ("", [])
+        where, args = ("AND destination = ?", [destination]) if destination else ("", [])
         rows = self._read(
             "read",
-            f"SELECT {COLUMNS} FROM outbox {where} ORDER BY id LIMIT ?",
+            f"SELECT {COLUMNS} FROM outbox WHERE {_NOT_ACKED} {where} ORDER BY id LIMIT ?",
             [*args, -1 if limit is None else limit],
         )
         return [pending_item(row) for row in rows]
@@ -436,23 +476,34 @@ class Outbox:
     def count(self, destination: Optional[str] = None) -> int:
         """How many messages wait (for ``destination``, or at all)."""
         if destination is None:
-            rows = self._read("read", "SELECT messages FROM outbox_stats WHERE one = 1")
+            rows = self._read(
+                "read",
+                "SELECT messages - (SELECT count(*) FROM outbox_acked) "
+                "FROM outbox_stats WHERE one = 1",
+            )
         else:
             rows = self._read(
-                "read", "SELECT count(*) FROM outbox WHERE destination = ?", (destination,)
+                "read",
+                f"SELECT count(*) FROM outbox WHERE destination = ? AND {_NOT_ACKED}",
+                (destination,),
             )
         return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
 
     def stored_bytes(self) -> int:
         """Bytes counted against ``max_bytes``."""
-        rows = self._read("read", "SELECT bytes FROM outbox_stats WHERE one = 1")
+        rows = self._read(
+            "read",
+            "SELECT bytes - (SELECT coalesce(sum(size), 0) FROM outbox "
+            "WHERE id IN (SELECT id FROM outbox_acked)) FROM outbox_stats WHERE one = 1",
+        )
         return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
 
     def destinations(self) -> list[str]:
         """Destinations with waiting messages, the one with the oldest message first."""
         rows = self._read(
             "read",
-            "SELECT destination FROM outbox GROUP BY destination ORDER BY min(id)",
+            f"SELECT destination FROM outbox WHERE {_NOT_ACKED} "
+            "GROUP BY destination ORDER BY min(id)",
         )
         return [str(row[0]) for row in rows]
 
@@ -537,8 +588,18 @@ class Outbox:
         return freed
 
     def ack(self, item: OutboxItem) -> None:
-        """Delete a delivered row. Call only after the destination's reply arrived."""
-        self._write_one("delete a delivered message", "DELETE FROM outbox WHERE id = ?", (item.id,))
+        """Mark a row delivered. Call only after the destination's reply arrived.
+
+        From the moment this returns the row is gone for every reader and
+        writer, and no process sends it again, even after a crash. To keep this
+        one small commit (it sits between one message and the next), the row
+        is listed in ``outbox_acked``; the next write transaction deletes it.
+        """
+        self._write_alone(
+            "record a delivered message",
+            "INSERT OR IGNORE INTO outbox_acked (id) SELECT id FROM outbox WHERE id = ?",
+            (item.id,),
+        )
 
     def release(self, item: OutboxItem, error: str) -> None:
         """Give a row back after a failed attempt: ``attempts`` + 1, ``last_error`` set."""

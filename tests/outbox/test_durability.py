@@ -132,6 +132,27 @@ def test_an_unknown_schema_version_is_refused(tmp_path):
         Outbox(path)
 
 
+def test_a_version_1_outbox_is_upgraded_and_keeps_its_messages(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "o.db"
+    with Outbox(path) as box:
+        for text in ("one", "two"):
+            box.put("127.0.0.1:9999", "message", text.encode(), ["t"], text=text)
+    conn = sqlite3.connect(path)  # back to version 1: no outbox_acked table
+    conn.executescript("DROP TABLE outbox_acked; PRAGMA user_version = 1;")
+    conn.close()
+    with Outbox(path) as box:
+        assert [i.text for i in box.pending()] == ["one", "two"]
+        box.ack(box.claim_next("127.0.0.1:9999"))
+        assert [i.text for i in box.pending()] == ["two"]
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    finally:
+        conn.close()
+
+
 def test_a_database_locked_by_another_process_is_an_outbox_error(tmp_path):
     import sqlite3
 

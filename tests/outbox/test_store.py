@@ -264,3 +264,85 @@ def test_close_gives_back_this_instances_claims(tmp_path):
         assert other.claim_next(DEST) is None
         box.close()
         assert other.claim_next(DEST).body == b"a"
+
+
+# --- acknowledged rows (deleted by the next write) ------------------------------
+
+
+def table_ids(path, table):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_an_acknowledged_row_is_gone_for_every_reader_at_once(tmp_path):
+    path = tmp_path / "o.db"
+    with Outbox(path) as box, Outbox(path) as other:
+        a = box.put(DEST, "message", b"aaaa")
+        b = box.put(DEST, "message", b"bb")
+        box.ack(box.claim_next(DEST))
+        # still in the table (one small commit), but no reader sees it
+        assert table_ids(path, "outbox") == [a.id, b.id]
+        assert table_ids(path, "outbox_acked") == [a.id]
+        for reader in (box, other):
+            assert [i.id for i in reader.pending()] == [b.id]
+            assert [i.id for i in reader.pending(DEST)] == [b.id]
+            assert reader.count() == 1 and reader.count(DEST) == 1
+            assert reader.stored_bytes() == b.size
+            assert reader.destinations() == [DEST]
+        box.ack(box.claim_next(DEST))
+        for reader in (box, other):
+            assert not reader.has_pending() and not reader.has_pending(DEST)
+            assert reader.destinations() == [] and reader.count() == 0
+        # the next write of any instance deletes them
+        c = other.put(DEST, "message", b"c")
+        assert table_ids(path, "outbox") == [c.id]
+        assert table_ids(path, "outbox_acked") == []
+        assert box.count() == 1 and box.stored_bytes() == c.size
+
+
+def test_an_acknowledged_row_is_never_claimed_again_after_its_lease(tmp_path):
+    now = [1000.0]
+    path = tmp_path / "o.db"
+    with Outbox(path, clock=lambda: now[0], lease=30) as a:
+        a.put(DEST, "message", b"x")
+        a.ack(a.claim_next(DEST))
+    # the acknowledging instance is gone, its claim long expired
+    now[0] += 3600
+    with Outbox(path, clock=lambda: now[0], lease=30) as b:
+        assert b.claim_next(DEST) is None
+        assert b.release_stale_claims() == 0
+        assert b.pending() == []
+
+
+def test_drop_oldest_never_drops_a_delivered_row(tmp_path):
+    bus = Event()
+    dropped = recorder(bus, MESSAGE_DROPPED)
+    with Outbox(tmp_path / "o.db", max_messages=2, event=bus) as box:
+        box.put(DEST, "message", b"a")
+        b = box.put(DEST, "message", b"b")
+        box.ack(box.claim_next(DEST))  # "a" was delivered: its place is free
+        c = box.put(DEST, "message", b"c")
+        assert dropped == []
+        assert [i.id for i in box.pending()] == [b.id, c.id]
+
+
+def test_acknowledging_twice_or_a_cleared_row_is_harmless(tmp_path):
+    path = tmp_path / "o.db"
+    with Outbox(path) as box:
+        a = box.put(DEST, "message", b"a")
+        item = box.claim_next(DEST)
+        box.ack(item)
+        box.ack(item)
+        assert box.count() == 0
+        b = box.put(DEST, "message", b"b")
+        claimed = box.claim_next(DEST)
+        assert box.clear() == 1  # e.g. `hologram outbox clear` while it was in flight
+        box.ack(claimed)
+        assert table_ids(path, "outbox_acked") == []  # no row left to acknowledge
+        assert box.count() == 0 and box.stored_bytes() == 0
+        assert (a.id, b.id) == (1, 2)
