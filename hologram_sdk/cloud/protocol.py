@@ -340,12 +340,21 @@ def decode_request(body: bytes) -> Request:
         raise RequestError(ResultCode.ERR_MSGINVALID, f"not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise RequestError(ResultCode.ERR_MSGINVALID, "JSON request is not an object")
-    short = [k for k in obj if k in _SHORT or k == "m"]
-    long_ = [k for k in obj if k in _LONG]
+    # One pass over the keys: a server decodes every message (the local
+    # cloud's replay rate depends on it).
+    fields: dict[str, object] = {}
+    short = long_ = False
+    for key, value in obj.items():
+        name = _LONG.get(key)
+        if name is not None:
+            long_ = True
+        else:
+            name = _SHORT.get(key)
+            short = short or name is not None or key == "m"
+        if name is not None:
+            fields[name] = value
     if short and long_:
         raise RequestError(ResultCode.ERR_MSGINVALID, "long and short field names mixed")
-    names = _LONG if long_ else _SHORT
-    fields = {names[k]: v for k, v in obj.items() if k in names}
     creds = _credentials_from(fields)
     if "data" not in fields:
         raise RequestError(ResultCode.ERR_MSGINVALID, "no data field")
@@ -357,12 +366,15 @@ def decode_request(body: bytes) -> Request:
         topic_list: list[str] = []
     elif isinstance(topics, str):
         topic_list = [topics]
-    elif isinstance(topics, list) and all(isinstance(t, str) for t in topics):
-        topic_list = list(topics)
+    elif isinstance(topics, list):
+        topic_list = topics
     else:
         raise RequestError(ResultCode.ERR_TOPICINVALID, "topics must be a string or strings")
-    if any(not t or len(t) > 256 for t in topic_list):
-        raise RequestError(ResultCode.ERR_TOPICINVALID, "empty or over-long topic")
+    for topic in topic_list:
+        if type(topic) is not str:
+            raise RequestError(ResultCode.ERR_TOPICINVALID, "topics must be a string or strings")
+        if not topic or len(topic) > 256:
+            raise RequestError(ResultCode.ERR_TOPICINVALID, "empty or over-long topic")
     metadata = obj.get("m")
     if metadata is not None and (not isinstance(metadata, str) or not metadata.startswith("\x01")):
         raise RequestError(ResultCode.ERR_METADATA, "metadata must start with byte 0x01")

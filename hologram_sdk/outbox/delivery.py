@@ -69,7 +69,9 @@ __all__ = [
 #: Sends one stored request and returns the cloud's result code; raises on
 #: transport failures (``CloudConnectionError``, ``CloudTimeoutError``, ``OSError``).
 #: Optional hooks, used when present: ``send.prepare(item)`` (``item`` is sent
-#: next: get ready), ``send.idle()`` (the round is over) and ``send.close()``.
+#: next: get ready), ``send.while_waiting(work)`` (run ``work`` during the next
+#: send, while the cloud has the request), ``send.idle()`` (the round is over)
+#: and ``send.close()``.
 Send = Callable[[OutboxItem], int]
 
 DEFAULT_BASE = 1.0
@@ -99,6 +101,44 @@ class FlushResult:
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _Prefetch:
+    """The next batch, claimed during the current batch's last send.
+
+    A failed claim there is not the send's failure: the error is kept and
+    raised by :meth:`take`, where the round handles it as its own.
+    """
+
+    def __init__(self, delivery: OutboxDelivery) -> None:
+        self.delivery = delivery
+        self.claimed = False
+        self.items: list[OutboxItem] = []
+        self.error: Optional[Exception] = None
+
+    def claim(self) -> None:
+        try:
+            self.items = self.delivery._claim()
+        except Exception as exc:  # raised in the round, not in the middle of a send
+            self.error = exc
+        self.claimed = True
+        prepare = self.delivery._prepare
+        if self.items and prepare is not None:
+            prepare(self.items[0])
+
+    def take(self) -> list[OutboxItem]:
+        """The claimed batch; raises what the claim raised."""
+        error = self.error
+        items = self.drop()
+        if error is not None:
+            raise error
+        return items
+
+    def drop(self) -> list[OutboxItem]:
+        """The claimed batch (to give back), errors ignored."""
+        items = self.items
+        self.claimed, self.items, self.error = False, [], None
+        return items
 
 
 class OutboxDelivery:
@@ -157,6 +197,9 @@ class OutboxDelivery:
         self.batch = batch
         self._send = send
         self._prepare: Optional[Callable[[OutboxItem], object]] = getattr(send, "prepare", None)
+        self._while_waiting: Optional[Callable[[Callable[[], object]], object]] = getattr(
+            send, "while_waiting", None
+        )
         self._idle_hook: Optional[Callable[[], object]] = getattr(send, "idle", None)
         self._close_hook: Optional[Callable[[], object]] = getattr(send, "close", None)
         self._random = random
@@ -219,21 +262,30 @@ class OutboxDelivery:
         # Claims left by an earlier round of ours that stopped on an error.
         self.outbox.release_claims(self.owner)
         self.outbox.release_stale_claims()
-        while not self._stop.is_set():
-            items = self.outbox.claim(self.destination, self.owner, limit=self.batch)
-            if not items:
-                return
+        ahead = _Prefetch(self)
+        items = self._claim()
+        while items and not self._stop.is_set():
             for index, item in enumerate(items):
                 if self._stop.is_set():
                     self.outbox.unclaim(items[index:])
                     return
-                if self._prepare is not None and index + 1 < len(items):
+                last = index + 1 == len(items)
+                if not last and self._prepare is not None:
                     self._prepare(items[index + 1])
+                elif last and self._while_waiting is not None:
+                    # claim the next batch while the cloud has this request
+                    self._while_waiting(ahead.claim)
                 if not self._deliver(item, result):
-                    self.outbox.unclaim(items[index + 1 :])
+                    self.outbox.unclaim(items[index + 1 :] + ahead.drop())
                     return
                 if progress is not None:
                     progress(result)
+            items = ahead.take() if ahead.claimed else self._claim()
+        if items:  # stopped between two batches
+            self.outbox.unclaim(items)
+
+    def _claim(self) -> list[OutboxItem]:
+        return self.outbox.claim(self.destination, self.owner, limit=self.batch)
 
     def _deliver(self, item: OutboxItem, result: FlushResult) -> bool:
         """Send one claimed row; ``False`` stops the round."""

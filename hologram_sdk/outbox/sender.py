@@ -134,6 +134,7 @@ class TcpSender:
         self._spare: Optional[tuple[tuple[str, int], socket.socket, float]] = None
         self._next: Optional[tuple[str, int]] = None
         self._retired: Optional[socket.socket] = None
+        self._meanwhile: Optional[Callable[[], object]] = None
 
     def _transport(self) -> Optional[Transport]:
         if self.transport is not None:
@@ -141,13 +142,25 @@ class TcpSender:
         return self.transport_for() if self.transport_for is not None else None
 
     def __call__(self, item: OutboxItem) -> ResultCode:
-        transport = self._transport()
-        if transport is not None:
-            self.idle()
-            return tcp_send(item, self.timeout, transport)
-        if self._next is None:  # nothing follows: the socket is closed at once
-            return tcp_send(item, self.timeout, None, self._connector, self._close_retired)
-        return tcp_send(item, self.timeout, None, self._connector, self._between, self._retire)
+        try:
+            transport = self._transport()
+            if transport is not None:
+                self.idle()
+                return tcp_send(item, self.timeout, transport)
+            if self._next is None and self._meanwhile is None:  # a lone send: close at once
+                return tcp_send(item, self.timeout, None, self._connector, self._close_retired)
+            return tcp_send(item, self.timeout, None, self._connector, self._between, self._retire)
+        finally:
+            self._meanwhile = None  # once, or not at all
+
+    def while_waiting(self, work: Callable[[], object]) -> None:
+        """Run ``work`` once during the next send, after its request is written.
+
+        For bookkeeping that may overlap the server's work (the round claims
+        its next batch here). ``work`` must not raise. It is skipped when the
+        next send uses another transport, or fails before its request is written.
+        """
+        self._meanwhile = work
 
     def prepare(self, item: OutboxItem) -> None:
         """``item`` is sent next: connect for it once the current request is written."""
@@ -170,8 +183,11 @@ class TcpSender:
             retired.close()
 
     def _between(self) -> None:
-        """A request is written: the previous socket's close and the next connect."""
+        """A request is written: the previous socket's close, the round's work, the next connect."""
         self._close_retired()
+        work, self._meanwhile = self._meanwhile, None
+        if work is not None:
+            work()  # may announce the next message (prepare)
         address, self._next = self._next, None
         if address is None:
             return
@@ -219,6 +235,7 @@ class TcpSender:
     def idle(self) -> None:
         """Close the spare and the used sockets and forget the next message (the round is over)."""
         self._next = None
+        self._meanwhile = None
         self._discard_spare()
         self._close_retired()
 

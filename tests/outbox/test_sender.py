@@ -127,3 +127,86 @@ def test_a_spare_the_server_closed_is_replaced_by_a_fresh_connection(tmp_path):
         thread.join(10)
         listener.close()
     assert [b'"m0"' in got[0], b'"m1"' in got[1]] == [True, True]
+
+
+def test_the_next_batch_is_claimed_while_the_cloud_has_the_last_request(tmp_path):
+    """Batches of 2: while request 2 is at the server, messages 3 and 4 are already claimed."""
+    path = tmp_path / "o.db"
+    listener = socket.create_server(("127.0.0.1", 0))
+    dest = f"127.0.0.1:{listener.getsockname()[1]}"
+    claimed_during: dict[int, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            with Outbox(path) as observer:
+                for n in range(1, 6):
+                    conn = listener.accept()[0]
+                    with conn:
+                        data = b""
+                        while not data.endswith(b"\r\r"):
+                            data += conn.recv(65536)
+                        if n < 5:  # the early connect for n + 1 comes after the claim
+                            assert readable(listener, 5.0)
+                        claimed_during[n] = [
+                            i.id for i in observer.pending() if i.claim_owner is not None
+                        ]
+                        conn.sendall(b"[0,0]")
+                        conn.recv(16)  # the client's close
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        with Outbox(path) as box:
+            ids = [box.put(dest, "message", encode_message(CREDS, f"m{i}")).id for i in range(5)]
+            with OutboxDelivery(box, TcpSender(5.0), dest, batch=2) as delivery:
+                assert delivery.flush_now().sent == 5
+    finally:
+        thread.join(10)
+        listener.close()
+    assert errors == []
+    # the batch in flight stays claimed until delivered; the next one joins it
+    # while its predecessor's last request is at the server
+    assert claimed_during[1] == ids[0:2]
+    assert claimed_during[2] == ids[1:4]
+    assert claimed_during[3] == ids[2:4]
+    assert claimed_during[4] == ids[3:5]
+    assert claimed_during[5] == ids[4:5]
+
+
+class FailingClaims(Outbox):
+    """An Outbox whose claims fail from the ``fail_from``-th call on (a test double)."""
+
+    fail_from = 2
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.claims = 0
+
+    def claim(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        self.claims += 1
+        if self.claims >= self.fail_from:
+            from hologram_sdk.errors import OutboxError
+
+            raise OutboxError("outbox 'test': the disk is full; could not claim messages")
+        return super().claim(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_claim_that_fails_during_a_send_stops_the_round_after_that_message(tmp_path):
+    """The message in flight is delivered and acknowledged; only then does the round stop."""
+    server = StepServer(2)
+    dest = f"127.0.0.1:{server.port}"
+    try:
+        with FailingClaims(tmp_path / "o.db") as box:
+            for i in range(3):
+                box.put(dest, "message", encode_message(CREDS, f"m{i}"), text=f"m{i}")
+            with OutboxDelivery(box, TcpSender(5.0), dest, batch=2) as delivery:
+                result = delivery.flush_now()
+            assert result.sent == 2 and "disk is full" in (result.error or "")
+            (left,) = box.pending()
+            assert left.text == "m2" and left.attempts == 0 and left.claim_owner is None
+    finally:
+        server.close()
+    assert server.error is None, server.error
