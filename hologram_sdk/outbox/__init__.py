@@ -1,7 +1,8 @@
 """Durable store-and-forward outbox: messages wait in SQLite until the cloud has replied.
 
-One row per message, FIFO per destination (``"host:port"``). A row is deleted
-only after the cloud's reply was received (:meth:`Outbox.ack`); a refusal that
+One row per message, FIFO per destination (``"host:port"``). A row is
+acknowledged, and so gone for good, only after the cloud's reply was received
+(:meth:`Outbox.ack`; the next write deletes it from the file); a refusal that
 retrying cannot fix moves it to the dead-letter table (:meth:`Outbox.dead_letter`).
 Several processes may share one file: rows are claimed in a transaction, so no
 two senders hold the same row at the same time.

@@ -6,7 +6,7 @@ oldest first until none is left or a send fails for a transport reason:
 ========================================  ==========================================
 outcome of ``send(item)``                  what happens to the row
 ========================================  ==========================================
-``ERR_OK`` or ``ERR_CONNCLOSED``          deleted (the reply was received);
+``ERR_OK`` or ``ERR_CONNCLOSED``          acknowledged (the reply was received);
                                           ``message.sent``; backoff reset
 a permanent refusal (2, 3, 4, 5, 7, 8)    moved to the dead letters;
                                           ``message.failed``; the round goes on
@@ -20,6 +20,13 @@ no reply, or anything else)               and the next one waits for the backoff
 message itself is wrong: the cloud had a problem, or the reply was lost or
 garbled. Retrying them could in theory go on forever, so ``max_attempts``
 (off by default) dead-letters a row after that many failed attempts.
+
+One message is in flight at a time: request *n + 1* is written only once
+*n*'s reply arrived and *n* was acknowledged (one small commit), so a crash
+sends at most that one message twice. Everything else a round does per
+message waits for a moment when the cloud has a request to work on: with
+:class:`TcpSender`, the next batch is claimed, the next connection opened
+and the used socket closed after a request was written, before its reply.
 """
 
 from __future__ import annotations
@@ -85,7 +92,7 @@ DEFAULT_BATCH = 64
 class FlushResult:
     """What one delivery round did."""
 
-    #: Delivered and deleted.
+    #: Delivered and acknowledged.
     sent: int = 0
     #: Refused for good and moved to the dead letters.
     failed: int = 0
