@@ -101,7 +101,8 @@ def send_request(
         reads until end of stream sees the end of the message
     :param connect: connector used instead of :func:`connect_tcp`
     :param after_send: called once the payload is written, before the reply is
-        awaited (work that may overlap the server's, e.g. the next connect)
+        awaited (work that may overlap the server's, e.g. the next connect);
+        the time it takes is added to the deadline
     :param release: takes the socket once the exchange is over and closes it
         itself, e.g. later, when the close is not in anyone's way
     :returns: the reply bytes (possibly empty when the peer closed silently)
@@ -171,7 +172,11 @@ def _exchange(
         if half_close:
             sock.shutdown(socket.SHUT_WR)
         if after_send is not None:
+            started = time.monotonic()
             after_send()
+            # The caller's own work is not the server's delay: a reply that
+            # came in meanwhile must not be reported as a timeout.
+            clock.deadline += time.monotonic() - started
         while True:
             clock.check()
             chunk = sock.recv(_RECV_SIZE)

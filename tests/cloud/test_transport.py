@@ -144,3 +144,39 @@ def test_the_deadline_covers_connect_and_reply_together():
             send_request(HOST, server.port, b"{}\r\r", 0.3, _complete, connect=slow_connect)
         elapsed = time.monotonic() - start
     assert 0.25 <= elapsed < 0.45  # not 0.2 + a fresh 0.3 for the reply
+
+
+def test_after_send_runs_once_the_request_is_written_and_its_time_is_not_counted():
+    seen: list[bool] = []
+
+    with ReplyServer(reply=b"[0,0]") as server:
+
+        def slow_bookkeeping():
+            time.sleep(0.4)  # longer than the whole timeout
+            seen.append(bool(server.requests))  # the server had the request by then
+
+        reply = send_request(HOST, server.port, b"{}\r\r", 0.3, _complete,
+                             after_send=slow_bookkeeping)
+    assert reply == b"[0,0]"  # the reply waited in the socket: not a timeout
+    assert seen == [True]
+
+
+def test_after_send_does_not_stretch_a_silent_servers_timeout_beyond_its_own_time():
+    with ReplyServer(reply=None) as server:
+        start = time.monotonic()
+        with pytest.raises(CloudTimeoutError):
+            send_request(HOST, server.port, b"{}\r\r", 0.3, _complete,
+                         after_send=lambda: time.sleep(0.1))
+        elapsed = time.monotonic() - start
+    assert 0.35 <= elapsed < 0.6  # 0.3 for the server plus the 0.1 of bookkeeping
+
+
+def test_release_takes_the_socket_instead_of_a_close():
+    kept: list[socket.socket] = []
+    with ReplyServer(reply=b"[0,0]") as server:
+        send_request(HOST, server.port, b"{}\r\r", 2.0, _complete, release=kept.append)
+    (sock,) = kept
+    try:
+        assert sock.fileno() >= 0  # still open: the caller closes it
+    finally:
+        sock.close()
