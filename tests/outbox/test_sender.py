@@ -13,6 +13,14 @@ from hologram_sdk.outbox.delivery import OutboxDelivery, TcpSender
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
 
 
+def queue(box: Outbox, dest: str, count: int) -> list[int]:
+    """Store messages m0, m1, ... for ``dest``; their ids."""
+    return [
+        box.put(dest, "message", encode_message(CREDS, f"m{i}"), text=f"m{i}").id
+        for i in range(count)
+    ]
+
+
 def readable(sock: socket.socket, timeout: float) -> bool:
     return bool(select.select([sock], [], [], timeout)[0])
 
@@ -76,8 +84,7 @@ def test_the_next_connection_opens_after_the_request_is_written_and_stays_unused
     dest = f"127.0.0.1:{server.port}"
     try:
         with Outbox(tmp_path / "o.db") as box:
-            for i in range(4):
-                box.put(dest, "message", encode_message(CREDS, f"m{i}"), text=f"m{i}")
+            queue(box, dest, 4)
             with OutboxDelivery(box, TcpSender(5.0), dest) as delivery:
                 result = delivery.flush_now()
             assert result.sent == 4 and box.count() == 0
@@ -119,8 +126,7 @@ def test_a_spare_the_server_closed_is_replaced_by_a_fresh_connection(tmp_path):
     thread.start()
     try:
         with Outbox(tmp_path / "o.db") as box:
-            for i in range(2):
-                box.put(dest, "message", encode_message(CREDS, f"m{i}"), text=f"m{i}")
+            queue(box, dest, 2)
             with OutboxDelivery(box, TcpSender(5.0), dest) as delivery:
                 assert delivery.flush_now().sent == 2
     finally:
@@ -160,7 +166,7 @@ def test_the_next_batch_is_claimed_while_the_cloud_has_the_last_request(tmp_path
     thread.start()
     try:
         with Outbox(path) as box:
-            ids = [box.put(dest, "message", encode_message(CREDS, f"m{i}")).id for i in range(5)]
+            ids = queue(box, dest, 5)
             with OutboxDelivery(box, TcpSender(5.0), dest, batch=2) as delivery:
                 assert delivery.flush_now().sent == 5
     finally:
@@ -200,8 +206,7 @@ def test_a_claim_that_fails_during_a_send_stops_the_round_after_that_message(tmp
     dest = f"127.0.0.1:{server.port}"
     try:
         with FailingClaims(tmp_path / "o.db") as box:
-            for i in range(3):
-                box.put(dest, "message", encode_message(CREDS, f"m{i}"), text=f"m{i}")
+            queue(box, dest, 3)
             with OutboxDelivery(box, TcpSender(5.0), dest, batch=2) as delivery:
                 result = delivery.flush_now()
             assert result.sent == 2 and "disk is full" in (result.error or "")
