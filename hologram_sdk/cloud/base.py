@@ -8,6 +8,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
 from hologram_sdk.events import MESSAGE_RECEIVED, NETWORK_CONNECTED, Event
 from hologram_sdk.network.manager import NetworkManager
@@ -32,7 +33,7 @@ def validate_port(name: str, value: PortLike) -> int:
     """
     if value is None:
         return 0
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and is_digits(value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
         raise ConfigurationError(f"{name} must be an integer from 1 to 65535, got {value!r}")

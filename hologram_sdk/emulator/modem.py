@@ -49,6 +49,7 @@ from typing import Any, Callable, Optional, Union
 
 import serial
 
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import (
     ConfigurationError,
     MessageTooLongError,
@@ -343,6 +344,12 @@ def _syntax(ok: bool) -> None:
         raise _Fail("error")
 
 
+#: radios a :class:`ModemEmulator` can register on (its ``rat``)
+RATS = ("utran", "lte")
+#: registration commands and the attribute holding each one's ``<n>`` setting
+_REG_SETTINGS = {"+CREG": "_creg_n", "+CGREG": "_cgreg_n", "+CEREG": "_cereg_n"}
+
+
 # --- the emulator -----------------------------------------------------------------
 
 
@@ -359,6 +366,10 @@ class ModemEmulator:
     :param rssi: +CSQ rssi, 0-31 or 99
     :param ber: +CSQ ber, 0-7 or 99
     :param registration: a key of :data:`REGISTRATION_STATES` or a <stat> number
+    :param rat: the radio the modem registers on: ``"utran"`` (3G, as the
+        profiles' modems: +CREG/+CGREG carry ``registration``, ``AT+CEREG``
+        is unknown) or ``"lte"`` (an LTE Cat-M modem such as the Nova R410:
+        +CEREG carries it, +CREG/+CGREG stay 0, access technology 7)
     :param operator: long operator name for +COPS
     :param operator_numeric: MCC+MNC for +COPS with format 2
     :param smsc: the SMSC number (+CSCA)
@@ -381,6 +392,7 @@ class ModemEmulator:
         rssi: int = 20,
         ber: int = 99,
         registration: Union[str, int] = "home",
+        rat: str = "utran",
         operator: str = "Test Network",
         operator_numeric: str = "00101",
         smsc: str = "+15555550000",
@@ -393,14 +405,18 @@ class ModemEmulator:
                 f"unknown modem profile {profile!r}; valid: {', '.join(sorted(PROFILES))}"
             )
         self.profile = PROFILES[profile]
+        if rat not in RATS:
+            raise ConfigurationError(f"rat must be one of {', '.join(RATS)}, not {rat!r}")
+        #: "utran" or "lte" (which registration commands carry the state)
+        self.rat = rat
         for name, value, lengths in (
             ("imei", imei, (15,)),
             ("iccid", iccid, (19, 20)),
             ("imsi", imsi, tuple(range(6, 16))),
         ):
-            if not (value.isdigit() and value.isascii() and len(value) in lengths):
+            if not (is_digits(value) and len(value) in lengths):
                 raise ConfigurationError(f"{name} must be {'/'.join(map(str, lengths))} digits")
-        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        if not (is_digits(pin) and 4 <= len(pin) <= 8):
             raise ConfigurationError("pin must be 4 to 8 digits")
         if escape_guard < 0:
             raise ConfigurationError("escape_guard must be >= 0")
@@ -444,6 +460,7 @@ class ModemEmulator:
         self._reset_settings()
         self._creg_n = 0
         self._cgreg_n = 0
+        self._cereg_n = 0
         self._cops_format = 0
         self._cops_mode = 0
         self._cmgf = 0
@@ -1262,8 +1279,9 @@ class ModemEmulator:
         after = self._stat()
         huawei = "huawei" in self.profile.families and self._curc
         if after != before:
-            for prefix, n in (("+CREG", self._creg_n), ("+CGREG", self._cgreg_n)):
-                if n:
+            for prefix in _REG_SETTINGS:
+                n = getattr(self, _REG_SETTINGS[prefix])
+                if n and self._reports(prefix):
                     self._urc(f"{prefix}: " + self._reg_fields(after, n == 2))
             if huawei and (after in (1, 5)) != (before in (1, 5)):
                 self._urc("^MODE:5,4" if after in (1, 5) else "^MODE:0,0")
@@ -1271,9 +1289,23 @@ class ModemEmulator:
         if huawei and rssi != before_rssi:
             self._urc(f"^RSSI:{rssi}")
 
+    def _reports(self, prefix: str) -> bool:
+        """Whether ``prefix`` carries the registration state on this radio.
+
+        An LTE Cat-M modem registers in the EPS domain only: +CREG and +CGREG
+        say 0 there while +CEREG says home (what makes a client that reads
+        only +CREG think the modem is not registered).
+        """
+        return (prefix == "+CEREG") == (self.rat == "lte")
+
+    @property
+    def _act(self) -> int:
+        """27.007 <AcT>: the profile's (2, UTRAN), or 7 (E-UTRAN) on LTE."""
+        return 7 if self.rat == "lte" else self.profile.act
+
     def _reg_fields(self, stat: int, location: bool) -> str:
         if location and stat in (1, 5):
-            return f'{stat},"00C3","0000A1B2",{self.profile.act}'
+            return f'{stat},"00C3","0000A1B2",{self._act}'
         return str(stat)
 
     def _csq(self) -> tuple[int, int]:
@@ -1424,12 +1456,12 @@ class ModemEmulator:
     def _h_z(self, op: str, args: list[str]) -> list[str]:
         self._flag(op, args, 1)
         self._reset_settings()
-        self._creg_n = self._cgreg_n = 0
+        self._creg_n = self._cgreg_n = self._cereg_n = 0
         return []
 
     def _h_amp_f(self, op: str, args: list[str]) -> list[str]:
         self._reset_settings()
-        self._creg_n = self._cgreg_n = 0
+        self._creg_n = self._cgreg_n = self._cereg_n = 0
         return []
 
     def _h_amp_any(self, op: str, args: list[str]) -> list[str]:
@@ -1532,7 +1564,7 @@ class ModemEmulator:
                     self._sim = "puk"
                 raise _Fail("cme", 16)
         else:
-            _syntax(len(args) == 2 and args[1].isdigit() and 4 <= len(args[1]) <= 8)
+            _syntax(len(args) == 2 and is_digits(args[1]) and 4 <= len(args[1]) <= 8)
             if args[0] != self.puk:
                 raise _Fail("cme", 16)
             self.pin = args[1]
@@ -1549,14 +1581,14 @@ class ModemEmulator:
         return [f"+CSQ: {rssi},{ber}"]
 
     def _reg_cmd(self, prefix: str, op: str, args: list[str]) -> list[str]:
-        attr = "_creg_n" if prefix == "+CREG" else "_cgreg_n"
+        attr = _REG_SETTINGS[prefix]
+        if prefix == "+CEREG" and self.rat != "lte":
+            raise _Fail("error")  # a 3G modem does not know the EPS domain
         if op == "test":
             return [f"{prefix}: (0-2)"]
         if op == "read":
             n = int(getattr(self, attr))
-            stat = self._stat()
-            if prefix == "+CGREG" and self._cfun != 1:
-                stat = 0
+            stat = self._stat() if self._reports(prefix) else 0
             return [f"{prefix}: {n}," + self._reg_fields(stat, n == 2)]
         _syntax(op == "set")
         setattr(self, attr, _int(args[0] or "0", 0, 2))
@@ -1568,11 +1600,14 @@ class ModemEmulator:
     def _h_cgreg(self, op: str, args: list[str]) -> list[str]:
         return self._reg_cmd("+CGREG", op, args)
 
+    def _h_cereg(self, op: str, args: list[str]) -> list[str]:
+        return self._reg_cmd("+CEREG", op, args)
+
     def _h_cops(self, op: str, args: list[str]) -> list[str]:
         if op == "test":
             return [
                 f'+COPS: (2,"{self.operator}","{self.operator[:8]}",'
-                f'"{self.operator_numeric}",{self.profile.act}),,(0-4),(0-2)'
+                f'"{self.operator_numeric}",{self._act}),,(0-4),(0-2)'
             ]
         if op == "read":
             self._need_sim("cme")
@@ -1583,7 +1618,7 @@ class ModemEmulator:
                 1: self.operator[:8],
                 2: self.operator_numeric,
             }[self._cops_format]
-            return [f'+COPS: {self._cops_mode},{self._cops_format},"{name}",{self.profile.act}']
+            return [f'+COPS: {self._cops_mode},{self._cops_format},"{name}",{self._act}']
         _syntax(op == "set")
         mode = _int(args[0] or "0", 0, 4)
         if mode == 3:
@@ -2080,6 +2115,7 @@ _COMMANDS: dict[str, _Command] = {
     "+CSQ": _Command(_E._h_csq),
     "+CREG": _Command(_E._h_creg),
     "+CGREG": _Command(_E._h_cgreg),
+    "+CEREG": _Command(_E._h_cereg),
     "+COPS": _Command(_E._h_cops),
     "+CGMI": _Command(_E._h_cgmi),
     "+GMI": _Command(_E._h_cgmi),

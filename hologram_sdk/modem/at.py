@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Optional, Protocol, Union
 
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import (
     ATCommandError,
     ConfigurationError,
@@ -208,7 +209,7 @@ def parse_final(line: str) -> Optional[FinalResult]:
     if match:
         family, detail = match.group(1).upper(), match.group(2).strip()
         kind = FinalKind.CME_ERROR if family == "CME" else FinalKind.CMS_ERROR
-        if detail.isdigit() and len(detail) <= 6:
+        if is_digits(detail) and len(detail) <= 6:
             return FinalResult(kind, stripped, code=int(detail))
         table = CME_TEXTS if family == "CME" else CMS_TEXTS
         return FinalResult(kind, stripped, code=table.get(detail.lower()), text=detail or None)
@@ -342,9 +343,9 @@ def is_registration_read_form(line: str) -> bool:
         return False
     first, second = fields[0], fields[1]
     return (
-        first.isdigit()
+        is_digits(first)
         and len(first) <= 3
-        and second.isdigit()
+        and is_digits(second)
         and len(second) <= 3
         and len(fields) != 3
     )

@@ -7,12 +7,14 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Optional, Union
 
 from hologram_sdk import events
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import (
     ATCommandError,
     ConfigurationError,
@@ -34,7 +36,7 @@ from hologram_sdk.modem.profiles import GENERIC_PROFILE, ModemProfile
 
 logger = logging.getLogger(__name__)
 
-#: broadcast with a :class:`Registration` when a +CREG/+CGREG URC changes it
+#: broadcast with a :class:`Registration` when a +CREG/+CGREG/+CEREG URC changes it
 REGISTRATION_CHANGED = events.MODEM_REGISTRATION
 #: broadcast with a :class:`Signal` on Huawei ``^RSSI`` URCs
 SIGNAL_CHANGED = events.MODEM_SIGNAL
@@ -43,7 +45,7 @@ CHATSCRIPT_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "netwo
 
 
 class Registration(str, Enum):
-    """Network registration state (``<stat>`` of +CREG/+CGREG)."""
+    """Network registration state (``<stat>`` of +CREG/+CGREG/+CEREG)."""
 
     NOT_REGISTERED = "not_registered"
     HOME = "home"
@@ -76,6 +78,24 @@ _STAT_TO_REGISTRATION = {
 def registration_from_stat(stat: int) -> Registration:
     """Map a 27.007 ``<stat>`` number to :class:`Registration`."""
     return _STAT_TO_REGISTRATION.get(stat, Registration.UNKNOWN)
+
+
+#: the registration read commands, in the order :attr:`Modem.registration` asks
+_REGISTRATION_QUERIES = (("AT+CREG?", "+CREG"), ("AT+CGREG?", "+CGREG"), ("AT+CEREG?", "+CEREG"))
+_REGISTRATION_DOMAINS = frozenset(prefix for _, prefix in _REGISTRATION_QUERIES)
+
+
+def _best_registration(states: Iterable[Registration]) -> Registration:
+    """Registered in any domain wins (home before roaming), then searching, then the rest."""
+    order = (
+        Registration.HOME,
+        Registration.ROAMING,
+        Registration.SEARCHING,
+        Registration.DENIED,
+        Registration.NOT_REGISTERED,
+    )
+    present = set(states)
+    return next((state for state in order if state in present), Registration.UNKNOWN)
 
 
 class SIMState(str, Enum):
@@ -286,7 +306,7 @@ def _digits(lines: list[str], prefix: str, shortest: int, longest: int) -> Optio
     (an optional ``prefix:`` and quotes are stripped)."""
     for line in lines:
         digits = re.sub(rf"^{re.escape(prefix)}:\s*", "", line).strip().strip('"')
-        if digits.isdigit() and shortest <= len(digits) <= longest:
+        if is_digits(digits) and shortest <= len(digits) <= longest:
             return digits
     return None
 
@@ -382,6 +402,8 @@ class Modem:
         self._remote_ip: Optional[str] = None
         self._sms_mode: Optional[int] = None
         self._last_registration: Optional[Registration] = None
+        #: the last state each registration URC (+CREG, +CGREG, +CEREG) reported
+        self._domains: dict[str, Registration] = {}
         self.log = logger.getChild(type(self).__name__)
 
     # -- lifecycle ------------------------------------------------------------
@@ -430,6 +452,7 @@ class Modem:
             "AT+CNMI=2,1",
             "AT+CREG=2",
             "AT+CGREG=2",
+            "AT+CEREG=2",  # LTE; 3G modems answer ERROR
         ):
             try:
                 channel.command(command)
@@ -644,9 +667,17 @@ class Modem:
 
     @property
     def registration(self) -> Registration:
-        """Circuit-switched registration (``AT+CREG?``), else packet (``AT+CGREG?``)."""
-        best = Registration.UNKNOWN
-        for command, prefix in (("AT+CREG?", "+CREG"), ("AT+CGREG?", "+CGREG")):
+        """The best registration of the three domains.
+
+        Circuit-switched (``AT+CREG?``), packet (``AT+CGREG?``), then EPS
+        (``AT+CEREG?``): an LTE Cat-M modem (e.g. the Nova R410) is registered
+        in EPS only, while its +CREG says "not registered". The first domain
+        that is registered answers (later ones are not asked); otherwise the
+        most hopeful state of those known (searching before denied before
+        not registered).
+        """
+        states: list[Registration] = []
+        for command, prefix in _REGISTRATION_QUERIES:
             try:
                 args = _answer(self.command(command), prefix)
             except (NoNetworkServiceError, SIMNotInsertedError):
@@ -657,14 +688,13 @@ class Modem:
             if args is None:
                 continue
             fields = split_fields(args)
-            if len(fields) < 2 or not fields[1].isdigit():
+            if len(fields) < 2 or not is_digits(fields[1]):
                 continue
             state = registration_from_stat(int(fields[1]))
             if state.registered:
                 return state
-            if best is Registration.UNKNOWN:
-                best = state
-        return best
+            states.append(state)
+        return _best_registration(states)
 
     @property
     def sim_state(self) -> SIMState:
@@ -820,11 +850,11 @@ class Modem:
             pdu_hex = lines[position].strip()
             position += 1
             if prefix == "+CMGL":
-                slot: Optional[int] = int(fields[0]) if fields[0].isdigit() else None
+                slot: Optional[int] = int(fields[0]) if is_digits(fields[0]) else None
                 stat_field = fields[1] if len(fields) > 1 else ""
             else:
                 slot, stat_field = index, fields[0]
-            status = _PDU_STATUS.get(int(stat_field), "read") if stat_field.isdigit() else "read"
+            status = _PDU_STATUS.get(int(stat_field), "read") if is_digits(stat_field) else "read"
             try:
                 decoded = decode_stored_pdu(pdu_hex)
             except (HologramError, ValueError) as exc:
@@ -845,7 +875,7 @@ class Modem:
                 continue
             fields = split_fields(line[len(prefix) + 1 :])
             if prefix == "+CMGL":
-                slot: Optional[int] = int(fields[0]) if fields[0].isdigit() else None
+                slot: Optional[int] = int(fields[0]) if is_digits(fields[0]) else None
                 fields = fields[1:]
             else:
                 slot = index
@@ -868,7 +898,7 @@ class Modem:
         """Runs on the channel's dispatcher thread (never inside a command)."""
         if urc.name == "+CMTI":
             fields = urc.fields
-            if len(fields) >= 2 and fields[1].isdigit():
+            if len(fields) >= 2 and is_digits(fields[1]):
                 self._receive_stored_sms(int(fields[1]))
         elif urc.name == "+CMT" and urc.body:
             try:
@@ -881,16 +911,18 @@ class Modem:
                     None, decoded.sender, decoded.text, decoded.timestamp, "unread"
                 )
             self.event.broadcast(events.SMS_RECEIVED, message)
-        elif urc.name in ("+CREG", "+CGREG"):
+        elif urc.name in _REGISTRATION_DOMAINS:
             fields = urc.fields
-            if fields and fields[0].isdigit():
-                state = registration_from_stat(int(fields[0]))
+            if fields and is_digits(fields[0]):
+                # one domain's news; the modem's state is the best of them
+                self._domains[urc.name] = registration_from_stat(int(fields[0]))
+                state = _best_registration(self._domains.values())
                 if state != self._last_registration:
                     self._last_registration = state
                     self.event.broadcast(events.MODEM_REGISTRATION, state)
         elif urc.name == "^RSSI":
             value = urc.args.strip()
-            if value.isdigit():
+            if is_digits(value):
                 self.event.broadcast(events.MODEM_SIGNAL, Signal(int(value), 99))
 
     def _receive_stored_sms(self, index: int) -> None:

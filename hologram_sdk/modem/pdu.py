@@ -17,6 +17,7 @@ import enum
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import ConfigurationError, InvalidPhoneNumberError, MessageTooLongError
 
 __all__ = [
@@ -336,14 +337,14 @@ def _unswap_digits(data: bytes, count: int) -> str:
 def _split_number(number: str) -> tuple[int, str]:
     international = number.startswith("+")
     digits = number[1:] if international else number
-    if not digits or not digits.isdigit() or not digits.isascii() or len(digits) > 20:
+    if not digits or not is_digits(digits) or not digits.isascii() or len(digits) > 20:
         raise InvalidPhoneNumberError(f"not a phone number: {number!r}")
     return (_TOA_INTERNATIONAL if international else _TOA_NATIONAL), digits
 
 
 def _encode_address(number: str) -> bytes:
     """TP-DA / TP-OA: digit count, type of address, swapped digits (or packed letters)."""
-    if number and not number.lstrip("+").isdigit():
+    if number and not is_digits(number.lstrip("+")):
         if len(number) > 11 or not gsm7_encodable(number):
             raise InvalidPhoneNumberError(f"not a phone number or short sender name: {number!r}")
         septets = encode_gsm7(number)

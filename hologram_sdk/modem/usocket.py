@@ -8,6 +8,7 @@ import time
 from collections import deque
 from typing import Optional, Union
 
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import ATCommandError, ConfigurationError, ModemError, ModemTimeoutError
 from hologram_sdk.modem.at import URC, ATChannel
 
@@ -68,13 +69,13 @@ class USocketStack:
         fields = _fields(urc.args)
         with self._cond:
             if urc.name in ("+UUSORD", "+UUSORF") and len(fields) >= 2:
-                if fields[0].isdigit() and fields[1].isdigit():
+                if is_digits(fields[0]) and is_digits(fields[1]):
                     sock, count = int(fields[0]), int(fields[1])
                     if count == CLOSED_LENGTH:
                         self._closed_by_peer.add(sock)
                     else:
                         self._available[sock] = count
-            elif urc.name == "+UUSOCL" and fields and fields[0].isdigit():
+            elif urc.name == "+UUSOCL" and fields and is_digits(fields[0]):
                 self._closed_by_peer.add(int(fields[0]))
             elif urc.name == "+UUSOLI" and len(fields) >= 4:
                 try:
@@ -109,7 +110,7 @@ class USocketStack:
         for line in lines:
             if line.startswith("+USOCR:"):
                 sock = _fields(line.partition(":")[2])[0]
-                if sock.isdigit():
+                if is_digits(sock):
                     # the modem reuses ids: nothing cached for an earlier socket applies
                     self._reset(int(sock))
                     return ModemSocket(self, int(sock))
@@ -213,7 +214,7 @@ class ModemSocket:
             for line in lines:
                 if line.startswith("+USOWR:"):
                     fields = _fields(line.partition(":")[2])
-                    if len(fields) >= 2 and fields[1].isdigit():
+                    if len(fields) >= 2 and is_digits(fields[1]):
                         taken = int(fields[1])
             sent += taken
             if taken == 0:
@@ -255,7 +256,7 @@ class ModemSocket:
         args = line.partition(":")[2].strip()
         _sock, _, rest = args.partition(",")
         count_text, _, quoted = rest.partition(",")
-        if not count_text.strip().isdigit():
+        if not is_digits(count_text.strip()):
             return b""
         count = int(count_text)
         body = quoted.strip()

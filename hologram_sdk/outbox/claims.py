@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from hologram_sdk.digits import is_digits
+
 
 def like_prefix(prefix: str) -> str:
     """``prefix`` as a LIKE pattern (escape character ``\\``) matching what starts with it."""
@@ -14,7 +16,7 @@ def like_prefix(prefix: str) -> str:
 def owner_is_dead(owner: str, hostname: str) -> bool:
     """Whether ``owner`` (``host:pid:token``) names a process of this host that is gone."""
     parts = owner.rsplit(":", 2)
-    if len(parts) != 3 or parts[0] != hostname or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != hostname or not is_digits(parts[1]):
         return False
     pid = int(parts[1])
     if pid == os.getpid():

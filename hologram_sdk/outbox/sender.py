@@ -17,6 +17,7 @@ from hologram_sdk.cloud.transport import (
     literal_family,
     send_request,
 )
+from hologram_sdk.digits import is_digits
 from hologram_sdk.errors import ConfigurationError
 from hologram_sdk.outbox.item import OutboxItem
 
@@ -32,7 +33,7 @@ def parse_destination(destination: str) -> tuple[str, int]:
     host, sep, port = destination.rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not is_digits(port) or not 0 < int(port) < 65536:
         raise ConfigurationError(f"destination {destination!r} is not host:port")
     return host, int(port)
 

@@ -80,6 +80,8 @@ class ReplyServer:
             if not chunk:
                 break
             data += chunk
+        if not data:  # closed unused (e.g. an outbox sender's early connect)
+            return
         self.requests.append(data)
         if self.reply is not None:
             try:

@@ -56,6 +56,14 @@ def test_connect_rate_and_codes():
     assert parse_final("+CMS ERROR: 500").code == 500
 
 
+def test_non_ascii_digits_are_text_not_a_crash():
+    """'²' passes str.isdigit but not int() (found by the fuzz test)."""
+    result = parse_final("+CME ERROR: 10\u00b2")
+    assert result is not None and result.kind is FinalKind.CME_ERROR
+    assert result.code is None and result.text == "10\u00b2"
+    assert not is_registration_read_form("+CREG: 0,\u00b9")
+
+
 @pytest.mark.parametrize(
     ("line", "code"),
     [

@@ -99,6 +99,44 @@ def test_registration(make_emulator, state, expected):
 
 
 @pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("home", Registration.HOME),
+        ("roaming", Registration.ROAMING),
+        ("searching", Registration.SEARCHING),
+        ("not registered", Registration.NOT_REGISTERED),
+    ],
+)
+def test_an_lte_modem_is_registered_by_its_eps_domain(make_emulator, state, expected):
+    """An LTE Cat-M modem says "not registered" on +CREG/+CGREG and the truth on +CEREG."""
+    emu = make_emulator("iota", registration=state, rat="lte")
+    with IOTA(deviceName=emu.device) as modem:
+        assert modem.command("AT+CREG?") == ["+CREG: 2,0"]  # what misleads a CREG-only client
+        assert modem.registration is expected
+
+
+def test_a_3g_modem_refuses_cereg_and_is_read_from_creg(make_emulator):
+    emu = make_emulator("e303", registration="roaming")
+    with E303(deviceName=emu.device) as modem:
+        with pytest.raises(ATCommandError):
+            modem.command("AT+CEREG?")
+        assert modem.registration is Registration.ROAMING
+
+
+def test_lte_registration_urcs_become_events_and_other_domains_do_not_hide_them(make_emulator):
+    emu = make_emulator("iota", registration="searching", rat="lte")
+    with IOTA(deviceName=emu.device) as modem:
+        regs = []
+        modem.event.subscribe(REGISTRATION_CHANGED, regs.append)
+        modem.initialize()  # enables +CREG, +CGREG and +CEREG URCs
+        emu.set(registration="home")
+        assert wait_for(lambda: Registration.HOME in regs)
+        assert modem.command("AT+COPS?")[0].endswith(",7")  # E-UTRAN
+        emu.set(registration="denied")
+        assert wait_for(lambda: regs[-1] is Registration.DENIED)
+
+
+@pytest.mark.parametrize(
     ("sim", "state", "error"),
     [
         ("absent", SIMState.ABSENT, SIMNotInsertedError),

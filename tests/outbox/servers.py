@@ -69,6 +69,8 @@ class RecordingServer:
                 data += chunk
                 if any(data.endswith(t) for t in TERMINATORS):
                     break
+            if not data:  # a connection closed unused (e.g. a sender's early connect)
+                return
             body = strip_terminator(data)
             body = data if body is None else body
             with self._lock:

@@ -51,7 +51,7 @@ def test_destination_keys():
     assert destination_key("::1", 4010) == "[::1]:4010"
     assert parse_destination(destination_key("cloudsocket.hologram.io", 9999)) == (
         "cloudsocket.hologram.io", 9999)
-    for bad in ("nohost", ":1", "h:0", "h:70000", "h:x"):
+    for bad in ("nohost", ":1", "h:0", "h:70000", "h:x", "h:\u00b2"):
         with pytest.raises(ConfigurationError):
             parse_destination(bad)
 
