@@ -10,7 +10,13 @@ import threading
 from types import FrameType
 from typing import Any, Optional
 
-from hologram_sdk.emulator.modem import PROFILES, REGISTRATION_STATES, SIM_STATES, ModemEmulator
+from hologram_sdk.emulator.modem import (
+    PROFILES,
+    RATS,
+    REGISTRATION_STATES,
+    SIM_STATES,
+    ModemEmulator,
+)
 from hologram_sdk.errors import ConfigurationError
 
 
@@ -39,6 +45,12 @@ def register(subparsers: Any) -> None:
         default="home",
         help=f"one of: {', '.join(REGISTRATION_STATES)}",
     )
+    modem.add_argument(
+        "--rat",
+        choices=list(RATS),
+        default="utran",
+        help="utran: registered on +CREG/+CGREG (3G); lte: on +CEREG only, as an LTE Cat-M modem",
+    )
     modem.add_argument("--operator", default="Test Network")
     modem.add_argument("--imei")
     modem.add_argument("--iccid")
@@ -65,6 +77,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "pin": args.pin,
         "rssi": args.rssi,
         "registration": args.registration,
+        "rat": args.rat,
         "operator": args.operator,
         "hosts": hosts,
     }

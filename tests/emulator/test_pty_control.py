@@ -181,7 +181,7 @@ def test_cli_emulate_modem_subprocess(tmp_path):
     link = tmp_path / "ttyEMU"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hologram_sdk", "emulate", "modem", "--profile", "iota",
-         "--link", str(link), "--rssi", "7", "--sim", "pin"],
+         "--link", str(link), "--rssi", "7", "--sim", "pin", "--rat", "lte"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         device = proc.stdout.readline().decode().strip()
@@ -192,6 +192,8 @@ def test_cli_emulate_modem_subprocess(tmp_path):
             assert command(port, b"AT+CSQ") == b"\r\n+CSQ: 7,99\r\n\r\nOK\r\n"
             assert command(port, b"AT+CPIN?") == b"\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n"
             assert command(port, b"ATI") == b"\r\nSARA-U201-03B-00\r\n\r\nOK\r\n"
+            # --rat lte: +CEREG is known (not registered while the SIM wants its PIN)
+            assert command(port, b"AT+CEREG?") == b"\r\n+CEREG: 0,0\r\n\r\nOK\r\n"
         proc.terminate()
         assert proc.wait(timeout=10) == 0
         assert not link.exists() and not os.path.lexists(link)
