@@ -117,21 +117,26 @@ class _Prefetch:
     raised by :meth:`take`, where the round handles it as its own.
     """
 
-    def __init__(self, delivery: OutboxDelivery) -> None:
-        self.delivery = delivery
+    def __init__(
+        self,
+        claim: Callable[[], list[OutboxItem]],
+        prepare: Optional[Callable[[OutboxItem], object]],
+    ) -> None:
+        self._claim = claim
+        self._prepare = prepare
         self.claimed = False
         self.items: list[OutboxItem] = []
         self.error: Optional[Exception] = None
 
     def claim(self) -> None:
+        """Claim the next batch and announce its first message to the sender."""
         try:
-            self.items = self.delivery._claim()
+            self.items = self._claim()
+            if self.items and self._prepare is not None:
+                self._prepare(self.items[0])
         except Exception as exc:  # raised in the round, not in the middle of a send
             self.error = exc
         self.claimed = True
-        prepare = self.delivery._prepare
-        if self.items and prepare is not None:
-            prepare(self.items[0])
 
     def take(self) -> list[OutboxItem]:
         """The claimed batch; raises what the claim raised."""
@@ -269,7 +274,7 @@ class OutboxDelivery:
         # Claims left by an earlier round of ours that stopped on an error.
         self.outbox.release_claims(self.owner)
         self.outbox.release_stale_claims()
-        ahead = _Prefetch(self)
+        ahead = _Prefetch(self._claim, self._prepare)
         items = self._claim()
         while items and not self._stop.is_set():
             for index, item in enumerate(items):
