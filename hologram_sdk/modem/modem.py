@@ -445,7 +445,10 @@ class Modem:
                 self._setup(channel)
 
     def _setup(self, channel: ATChannel) -> None:
-        channel.command("ATE0")
+        # V1 as well: a modem left in numeric mode (ATV0) by another program
+        # answers "0\r" instead of "OK", which no command here would recognise.
+        # The result of ATV1 itself comes in the verbose form.
+        channel.command("ATE0V1")
         for command in (
             "AT+CMEE=2",
             'AT+CPMS="ME","ME","ME"',

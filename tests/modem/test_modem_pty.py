@@ -115,6 +115,22 @@ def test_an_lte_modem_is_registered_by_its_eps_domain(make_emulator, state, expe
         assert modem.registration is expected
 
 
+def test_a_modem_left_in_numeric_mode_is_set_back_to_verbose(make_emulator):
+    """Another program left the modem in ATV0 ("0\r" for OK): the SDK still talks to it."""
+    import serial
+
+    emu = make_emulator("e303", imei="351234567890123")
+    with serial.Serial(emu.device, timeout=0.5) as port:
+        port.write(b"ATV0\r")
+        answer = b""
+        while not answer.endswith(b"0\r"):
+            chunk = port.read(64)
+            assert chunk, f"no numeric OK, got {answer!r}"
+            answer += chunk
+    with E303(deviceName=emu.device) as modem:
+        assert modem.imei == "351234567890123"
+
+
 def test_a_3g_modem_refuses_cereg_and_is_read_from_creg(make_emulator):
     emu = make_emulator("e303", registration="roaming")
     with E303(deviceName=emu.device) as modem:
