@@ -102,15 +102,14 @@ class TcpSender:
 
     The round announces the message that follows with :meth:`prepare`. Once
     message *n*'s request is written, and while the server works on it, the
-    connection for message *n + 1* is opened, and *n - 1*'s socket closed.
-    Nothing is written on the new one
-    before *n*'s reply was received and *n* acknowledged, so order and the
-    "at most one message in flight" rule are kept; the TCP handshake and the
-    server's accept just leave the critical path. A spare that is older than
-    :attr:`spare_max_age`, closed by the server, or not connected is discarded
-    and a fresh connection is made instead. Only numeric addresses are
-    connected early (no name lookups in between), and only with the default
-    transport.
+    connection for message *n + 1* is opened and *n - 1*'s socket closed.
+    Nothing is written on the new connection before *n*'s reply was received
+    and *n* acknowledged, so order and the "at most one message in flight"
+    rule are kept; the TCP handshake and the server's accept just leave the
+    critical path. A spare that is older than :attr:`spare_max_age`, closed
+    by the server, or not connected is discarded and a fresh connection is
+    made instead. Only numeric addresses are connected early (no name lookups
+    in between), and only with the default transport.
 
     :param timeout: seconds per message (connect and reply)
     :param transport: replaces ``send_request`` (no early connects then)
@@ -196,7 +195,10 @@ class TcpSender:
         family = literal_family(address[0])
         if family is None:
             return
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:  # e.g. out of file descriptors: no spare, the next send connects itself
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:
+            return
         sock.setblocking(False)
         if sock.connect_ex(address) not in (0, errno.EINPROGRESS):
             sock.close()
