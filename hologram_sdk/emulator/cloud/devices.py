@@ -1,0 +1,169 @@
+"""Which devices the local cloud accepts: the devices file and the credential table."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+from collections.abc import Iterable
+from typing import Callable, Optional
+
+from hologram_sdk.cloud.protocol import Credentials, Request, RequestError, ResultCode
+from hologram_sdk.emulator.cloud.records import Device, PathLike
+from hologram_sdk.errors import ConfigurationError
+
+
+def _same(a: Optional[str], b: Optional[str]) -> bool:
+    if a is None or b is None:
+        return False
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )
+
+
+def load_devices_file(path: PathLike) -> list[Device]:
+    """Read a devices file (HJSON, comments allowed).
+
+    Either a list or ``{"devices": [...]}``; each entry has ``cloud_id`` and
+    ``cloud_key`` (4 characters each) or ``devicekey`` (8 characters), and an
+    optional ``name`` (default ``device-N``)::
+
+        {
+          devices: [
+            // the seed format
+            { name: "sensor-1", cloud_id: "1d3g", cloud_key: "5a7b" }
+            // the device-key format
+            { name: "tracker", devicekey: "k3y0f8ch" }
+          ]
+        }
+
+    :raises ConfigurationError: missing file, bad HJSON, or a bad entry
+    """
+    import hjson
+
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as f:
+            parsed = hjson.load(f)
+    except FileNotFoundError:
+        raise ConfigurationError(f"devices file {name} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read devices file {name}: {exc}") from None
+    except hjson.HjsonDecodeError as exc:
+        raise ConfigurationError(f"devices file {name} is not valid HJSON: {exc}") from None
+    entries = parsed.get("devices") if isinstance(parsed, dict) else parsed
+    if not isinstance(entries, list):
+        raise ConfigurationError(
+            f"devices file {name}: expected a list of devices or {{devices: [...]}}"
+        )
+    devices: list[Device] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        where = f"devices file {name}, entry {index}"
+        if not isinstance(entry, dict):
+            raise ConfigurationError(f"{where}: expected an object")
+        for key in ("name", "cloud_id", "cloud_key", "devicekey"):
+            if key in entry and not isinstance(entry[key], str):
+                raise ConfigurationError(f"{where}: '{key}' must be a string (quote it)")
+        dev_name = entry.get("name") or f"device-{index}"
+        if dev_name in seen:
+            raise ConfigurationError(f"{where}: the name {dev_name!r} is used twice")
+        seen.add(dev_name)
+        if entry.get("devicekey"):
+            if len(entry["devicekey"]) != 8:
+                raise ConfigurationError(f"{where}: 'devicekey' must be 8 characters")
+            devices.append(Device(dev_name, devicekey=entry["devicekey"]))
+        elif entry.get("cloud_id") and entry.get("cloud_key"):
+            if len(entry["cloud_id"]) != 4 or len(entry["cloud_key"]) != 4:
+                raise ConfigurationError(
+                    f"{where}: 'cloud_id' and 'cloud_key' must be 4 characters each"
+                )
+            devices.append(Device(dev_name, entry["cloud_id"], entry["cloud_key"]))
+        else:
+            raise ConfigurationError(f"{where}: give 'cloud_id' and 'cloud_key', or 'devicekey'")
+    return devices
+
+
+class DeviceTable:
+    """Which credentials the local cloud accepts.
+
+    With ``open_registration`` any well-formed credentials are accepted and
+    the device is registered on first contact (``on_register`` is told);
+    otherwise only the listed devices are.
+    """
+
+    def __init__(
+        self,
+        devices: Iterable[Device] = (),
+        *,
+        open_registration: bool = True,
+        on_register: Optional[Callable[[Device], None]] = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._devices = list(devices)
+        self.open_registration = open_registration
+        self._on_register = on_register
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._devices)
+
+    @property
+    def names(self) -> list[str]:
+        with self._lock:
+            return [d.name for d in self._devices]
+
+    def authenticate(self, request: Request) -> tuple[Device, bool]:
+        """The device that sent ``request`` and whether it was just registered.
+
+        :raises RequestError: ERR_AUTHINVALID for unknown or wrong credentials
+        """
+        creds = request.credentials
+        with self._lock:
+            if request.kind == "sms":
+                device = self._find_sms(creds.auth_prefix)
+            elif creds.devicekey:
+                key = creds.devicekey
+                device = next((d for d in self._devices if _same(d.devicekey, key)), None)
+            else:
+                device = self._find_seed(creds)
+            if device is not None:
+                return device, False
+            if not self.open_registration:
+                raise RequestError(ResultCode.ERR_AUTHINVALID, "unknown credentials")
+            device = Device(
+                self._next_name(),
+                cloud_id=creds.cloud_id,
+                cloud_key=creds.cloud_key,
+                devicekey=creds.devicekey,
+            )
+            self._devices.append(device)
+        if self._on_register is not None:
+            self._on_register(device)
+        return device, True
+
+    def _find_seed(self, creds: Credentials) -> Optional[Device]:
+        for d in self._devices:
+            if _same(d.cloud_id, creds.cloud_id):
+                if _same(d.cloud_key, creds.cloud_key):
+                    return d
+                raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
+        return None
+
+    def _find_sms(self, auth: str) -> Optional[Device]:
+        for d in self._devices:
+            if _same(d.devicekey, auth):
+                return d
+            if d.cloud_id is not None and _same(f"{d.cloud_id}{d.cloud_key}", auth):
+                return d
+        for d in self._devices:
+            if _same(d.cloud_id, auth[:4]):
+                raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
+        return None
+
+    def _next_name(self) -> str:
+        taken = {d.name for d in self._devices}
+        n = len(self._devices) + 1
+        while f"device-{n}" in taken:
+            n += 1
+        return f"device-{n}"

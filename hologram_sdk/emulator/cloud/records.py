@@ -1,0 +1,84 @@
+"""What the local cloud stores and knows: message, SMS and device records."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from json.encoder import encode_basestring_ascii
+from typing import Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message the local cloud accepted."""
+
+    id: int
+    device: str
+    topics: list[str]
+    data: str
+    #: Unix time (seconds) at which the cloud stored it.
+    received: float
+    kind: str = field(default="message", init=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoredSMS:
+    """An SMS the local cloud accepted."""
+
+    id: int
+    device: str
+    destination: str
+    text: str
+    received: float
+    kind: str = field(default="sms", init=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device the local cloud knows; ``name`` is the only part ever logged or shown."""
+
+    name: str
+    cloud_id: Optional[str] = None
+    cloud_key: Optional[str] = None
+    devicekey: Optional[str] = None
+
+    def __repr__(self) -> str:  # never show key material
+        return f"Device({self.name!r}, masked)"
+
+    @property
+    def kind(self) -> str:
+        return "devicekey" if self.devicekey else "cloud_id/cloud_key"
+
+
+
+def _storable(text: str) -> str:
+    """``text`` as valid UTF-8 for SQLite.
+
+    A client that sends bytes that are not UTF-8 escapes them as lone surrogates
+    (``surrogateescape``); they are stored as ``\\xNN`` so nothing is lost from view.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _topics_json(topics: list[str]) -> str:
+    """``json.dumps(topics)`` for a list of strings, without the general encoder's cost."""
+    return "[" + ", ".join(map(encode_basestring_ascii, topics)) + "]"

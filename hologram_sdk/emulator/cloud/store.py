@@ -1,0 +1,230 @@
+"""The local cloud's SQLite database: messages, SMS and registered devices."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Optional, Union
+
+from hologram_sdk.emulator.cloud.records import (
+    Device,
+    PathLike,
+    StoredMessage,
+    StoredSMS,
+    _storable,
+    _topics_json,
+)
+from hologram_sdk.errors import ConfigurationError, HologramError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    data TEXT NOT NULL,
+    received REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    text TEXT NOT NULL,
+    received REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    name TEXT PRIMARY KEY,
+    cloud_id TEXT,
+    cloud_key TEXT,
+    devicekey TEXT,
+    registered REAL NOT NULL
+);
+"""
+
+
+class CloudStore:
+    """The local cloud's SQLite database: messages, SMS and registered devices.
+
+    One connection guarded by a lock, so any thread may call any method.
+    ``readonly=True`` opens an existing file without writing to it (what
+    ``hologram messages`` does while a server is running).
+
+    :param path: the database file, or ``":memory:"``
+    :param readonly: open an existing file for reading only
+    :raises ConfigurationError: the file is missing (read-only) or cannot be opened
+    """
+
+    def __init__(self, path: PathLike = ":memory:", *, readonly: bool = False) -> None:
+        self.path = os.fspath(path)
+        self.readonly = readonly
+        self._lock = threading.Lock()
+        memory = self.path == ":memory:"
+        try:
+            if readonly:
+                if memory or not os.path.isfile(self.path):
+                    raise ConfigurationError(
+                        f"no local cloud database at {self.path}: "
+                        f"start one with `hologram server --db {self.path}`"
+                    )
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._conn.execute("PRAGMA query_only=ON")
+            else:
+                created = False
+                if not memory:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                    created = not os.path.exists(self.path)
+                # Autocommit: every write is one INSERT, committed on its own
+                # (no BEGIN/COMMIT statements around it).
+                self._conn = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None
+                )
+                if created:
+                    os.chmod(self.path, 0o600)  # it holds device keys
+                # WAL lets `hologram messages` read while the server writes.
+                # synchronous=FULL makes every commit fsync the WAL, so a row
+                # is on disk before the server answers [0,0]: the device then
+                # drops its copy, and a power cut must not lose the message.
+                # (In WAL mode NORMAL may lose the last commits on power loss.)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot open database {self.path}: {exc}") from exc
+
+    # lifecycle
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            conn, self._conn = self._conn, None  # type: ignore[assignment]
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> CloudStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _db(self, write: bool = False) -> sqlite3.Connection:
+        if self._conn is None:
+            raise HologramError("the local cloud store is closed")
+        if write and self.readonly:
+            raise HologramError(f"{self.path} is open read-only")
+        return self._conn
+
+    # writes
+
+    def add_message(
+        self, device: str, topics: list[str], data: str, received: Optional[float] = None
+    ) -> int:
+        """Store one message durably; returns its id."""
+        when = time.time() if received is None else received
+        with self._lock:
+            cur = self._db(write=True).execute(
+                "INSERT INTO messages (device, topics, data, received) VALUES (?, ?, ?, ?)",
+                (_storable(device), _topics_json(topics), _storable(data), when),
+            )
+            return int(cur.lastrowid or 0)
+
+    def add_sms(
+        self, device: str, destination: str, text: str, received: Optional[float] = None
+    ) -> int:
+        """Store one SMS durably; returns its id."""
+        when = time.time() if received is None else received
+        with self._lock:
+            cur = self._db(write=True).execute(
+                "INSERT INTO sms (device, destination, text, received) VALUES (?, ?, ?, ?)",
+                (_storable(device), _storable(destination), _storable(text), when),
+            )
+            return int(cur.lastrowid or 0)
+
+    def add_device(self, device: Device) -> None:
+        """Remember a device registered on first contact."""
+        with self._lock:
+            self._db(write=True).execute(
+                "INSERT OR REPLACE INTO devices (name, cloud_id, cloud_key, devicekey, "
+                "registered) VALUES (?, ?, ?, ?, ?)",
+                (
+                    device.name,
+                    _storable(device.cloud_id) if device.cloud_id is not None else None,
+                    _storable(device.cloud_key) if device.cloud_key is not None else None,
+                    _storable(device.devicekey) if device.devicekey is not None else None,
+                    time.time(),
+                ),
+            )
+
+    # reads
+
+    def messages(self, after_id: int = 0) -> list[StoredMessage]:
+        """Messages with an id above ``after_id``, oldest first."""
+        with self._lock:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
+                    "ORDER BY id",
+                    (after_id,),
+                )
+                .fetchall()
+            )
+        return [StoredMessage(r[0], r[1], list(json.loads(r[2])), r[3], r[4]) for r in rows]
+
+    def sms(self, after_id: int = 0) -> list[StoredSMS]:
+        """SMS with an id above ``after_id``, oldest first."""
+        with self._lock:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT id, device, destination, text, received FROM sms WHERE id > ? "
+                    "ORDER BY id",
+                    (after_id,),
+                )
+                .fetchall()
+            )
+        return [StoredSMS(*r) for r in rows]
+
+    def devices(self) -> list[Device]:
+        """Devices registered on first contact, in registration order."""
+        with self._lock:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT name, cloud_id, cloud_key, devicekey FROM devices ORDER BY registered"
+                )
+                .fetchall()
+            )
+        return [Device(*r) for r in rows]
+
+    def follow(
+        self,
+        *,
+        after_message: int = 0,
+        after_sms: int = 0,
+        interval: float = 0.5,
+        stop: Optional[threading.Event] = None,
+    ) -> Iterator[Union[StoredMessage, StoredSMS]]:
+        """Yield new messages and SMS as they are stored, polling every ``interval`` s.
+
+        Ends when ``stop`` is set (checked between polls); runs forever without it.
+        """
+        last_m, last_s = after_message, after_sms
+        while stop is None or not stop.is_set():
+            new: list[Union[StoredMessage, StoredSMS]] = [*self.messages(last_m), *self.sms(last_s)]
+            for item in sorted(new, key=lambda r: (r.received, r.kind, r.id)):
+                if isinstance(item, StoredMessage):
+                    last_m = max(last_m, item.id)
+                else:
+                    last_s = max(last_s, item.id)
+                yield item
+            if new:
+                continue
+            if stop is None:
+                time.sleep(interval)
+            elif stop.wait(interval):
+                return
