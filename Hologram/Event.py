@@ -1,5 +1,5 @@
 """Compatibility path ``Hologram.Event``."""
 
-from hologram_sdk.events import Event
+from hologram_sdk.base.events import Event
 
 __all__ = ["Event"]

@@ -8,7 +8,7 @@ _LAZY = {
     "Cloud": "hologram_sdk.cloud.base",
     "CustomCloud": "hologram_sdk.cloud.custom",
     "HologramCloud": "hologram_sdk.cloud.hologram",
-    "Event": "hologram_sdk.events",
+    "Event": "hologram_sdk.base.events",
 }
 
 __all__ = ["Cloud", "CustomCloud", "Event", "HologramCloud"]

@@ -38,9 +38,9 @@ from typing import Callable
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from hologram_sdk.cloud.protocol import Credentials, encode_message  # noqa: E402
 from hologram_sdk.outbox import Outbox  # noqa: E402
 from hologram_sdk.outbox.delivery import OutboxDelivery, destination_key, tcp_sender  # noqa: E402
+from hologram_sdk.wire.protocol import Credentials, encode_message  # noqa: E402
 
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
 TOPICS = ["TEMP", "bench"]
@@ -155,8 +155,8 @@ def replay_local_cloud(directory: str, n: int) -> float:
 
 def client_loop_local_cloud(directory: str, n: int) -> float:
     """No outbox: ``send_request`` in a loop into the same LocalCloud (its own ceiling)."""
-    from hologram_sdk.cloud.transport import send_request
     from hologram_sdk.outbox.sender import reply_complete
+    from hologram_sdk.transport.tcp import send_request
 
     bodies = [body(i) for i in range(n)]
     proc, port = _server(LOCAL_CLOUD)

@@ -1,13 +1,18 @@
 """Hologram cellular-IoT SDK: cloud messaging, a durable outbox, modems and PPP.
 
-Layers (a layer imports only the ones below it)::
+Layers, bottom up (a layer imports only the ones below it; the library never
+imports ``emulator/`` or ``cli/``; docs/ARCHITECTURE.md has the whole map)::
 
-    façade     cloud/ (Cloud, CustomCloud, HologramCloud)  network/ (NetworkManager, Cellular)
-    services   events (Event)  outbox (durable queue)  config (credentials files)
-    protocol   cloud/protocol (pure)  modem/at parsing  network/ppp parsing
-    transport  serial ports, TCP client and listener, subprocesses
+    base       errors, events, credentials and config, paths, digits
+    wire       protocol (the cloud's request/reply codec, pure)
+    transport  tcp (connect/send), listener (inbound)
+    modem      AT channel, ports (+ URL schemes), registry of drivers, drivers
+    network    NetworkManager, Cellular, PPP, serial mode
+    outbox     the durable queue (given a send function)
+    cloud      the facade: Cloud, CustomCloud, HologramCloud
+    emulator   stand-ins (modem emulator, local cloud), on top
+    cli        the ``hologram`` command
 
-``emulator/`` (modem emulator, local cloud) and ``cli/`` sit beside the stack.
 Public names are imported lazily so that ``import hologram_sdk`` stays light.
 """
 
@@ -23,8 +28,8 @@ _LAZY = {
     "Cloud": "hologram_sdk.cloud.base",
     "CustomCloud": "hologram_sdk.cloud.custom",
     "HologramCloud": "hologram_sdk.cloud.hologram",
-    "ResultCode": "hologram_sdk.cloud.protocol",
-    "Event": "hologram_sdk.events",
+    "ResultCode": "hologram_sdk.wire.protocol",
+    "Event": "hologram_sdk.base.events",
     "Outbox": "hologram_sdk.outbox",
     "NetworkManager": "hologram_sdk.network.manager",
     "Cellular": "hologram_sdk.network.cellular",

@@ -13,14 +13,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from hologram_sdk.cloud.protocol import ResultCode
-from hologram_sdk.config import MISSING_CREDENTIALS, resolve_credentials
-from hologram_sdk.errors import (
+from hologram_sdk.base.config import MISSING_CREDENTIALS, resolve_credentials
+from hologram_sdk.base.errors import (
     CloudConnectionError,
     CloudTimeoutError,
     ConfigurationError,
     HologramError,
 )
+from hologram_sdk.wire.protocol import ResultCode
 
 #: Exit statuses: 0 success, 1 the operation failed, 2 bad usage or configuration.
 EXIT_OK = 0
@@ -182,7 +182,7 @@ def hologram_request(
     :raises CLIError: the cloud could not be reached, or it refused the request
     """
     from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT, HologramCloud
-    from hologram_sdk.cloud.protocol import result_was_success
+    from hologram_sdk.wire.protocol import result_was_success
 
     host = args.host or DEFAULT_SEND_HOST
     port = args.port or DEFAULT_SEND_PORT
@@ -211,10 +211,9 @@ def fail(prog: str, error: CLIError) -> int:
 
 def default_db_path() -> Path:
     """``$XDG_STATE_HOME/hologram/localcloud.db``, else under ``~/.local/state``."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return Path(base) / "hologram" / "localcloud.db"
+    from hologram_sdk.base.paths import state_dir
+
+    return state_dir() / "localcloud.db"
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ import threading
 from types import FrameType
 from typing import Any, Optional
 
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.modem import (
     PROFILES,
     RATS,
@@ -17,7 +18,6 @@ from hologram_sdk.emulator.modem import (
     SIM_STATES,
     ModemEmulator,
 )
-from hologram_sdk.errors import ConfigurationError
 
 
 def register(subparsers: Any) -> None:

@@ -109,7 +109,7 @@ def follow_line(record: Record) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the stored records (and follow). Returns the exit status."""
-    from hologram_sdk.errors import HologramError
+    from hologram_sdk.base.errors import HologramError
 
     db = args.db or str(default_db_path())
     try:

@@ -71,15 +71,10 @@ def describe_error(exc: BaseException) -> str:
 
 
 def _open_modem(args: argparse.Namespace) -> Any:
-    from hologram_sdk.errors import SerialError
+    from hologram_sdk.base.errors import SerialError
     from hologram_sdk.modem.modem import Modem
-    from hologram_sdk.modem.profiles import get_profile
-
-    classes = {
-        "e303": "hologram_sdk.modem.e303:E303",
-        "ms2131": "hologram_sdk.modem.ms2131:MS2131",
-        "iota": "hologram_sdk.modem.iota:IOTA",
-    }
+    from hologram_sdk.modem.profiles import GENERIC_PROFILE
+    from hologram_sdk.modem.registry import get_driver, get_profile
     profile_name: Optional[str] = args.profile
     port: Optional[str] = args.port
     if port and port.startswith("sim://"):
@@ -94,18 +89,15 @@ def _open_modem(args: argparse.Namespace) -> Any:
     cls: Any = Modem
     if profile_name:
         profile = get_profile(profile_name)
-        module_name, _, class_name = classes.get(profile.name, "").partition(":")
-        if module_name:
-            import importlib
-
-            cls = getattr(importlib.import_module(module_name), class_name)
+        if profile.name != GENERIC_PROFILE.name:
+            cls = get_driver(profile.name).load()
         if port is None:
             port = profile.default_device
     return cls("ppp", port, args.baud, timeout=args.timeout)
 
 
 def _collect(modem: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from hologram_sdk.errors import ATCommandError
+    from hologram_sdk.base.errors import ATCommandError
 
     action = args.action
     if action == "info":
@@ -179,7 +171,7 @@ def _human(action: str, result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run one modem action; returns the exit status."""
-    from hologram_sdk.errors import ConfigurationError, HologramError
+    from hologram_sdk.base.errors import ConfigurationError, HologramError
 
     prog = getattr(args, "prog", "hologram modem")
     try:

@@ -9,7 +9,6 @@ import os
 import select
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -22,13 +21,8 @@ from hologram_sdk.cli.common import (
     stop_on_signals,
     timeout_value,
 )
+from hologram_sdk.modem.registry import ModemDriver, driver_for_interface, interface_names
 
-INTERFACES = ("cellular-e303", "cellular-ms2131", "cellular-iota")
-_CLASSES = {
-    "cellular-e303": ("hologram_sdk.modem.e303", "E303"),
-    "cellular-ms2131": ("hologram_sdk.modem.ms2131", "MS2131"),
-    "cellular-iota": ("hologram_sdk.modem.iota", "IOTA"),
-}
 _STATE_FILE = "network.json"
 
 
@@ -38,12 +32,9 @@ def default_state_dir() -> Path:
     ``/run/hologram`` as root, else ``$XDG_RUNTIME_DIR/hologram``, else a
     per-user directory under the temp dir.
     """
-    if os.geteuid() == 0 and os.path.isdir("/run"):
-        return Path("/run/hologram")
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime:
-        return Path(runtime) / "hologram"
-    return Path(tempfile.gettempdir()) / f"hologram-{os.geteuid()}"
+    from hologram_sdk.base.paths import runtime_dir
+
+    return runtime_dir()
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,8 +46,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "state and addresses. PPP needs root.",
     )
     parser.add_argument(
-        "--interface", choices=INTERFACES, help="network interface (default: the modem found "
-        "on USB, else cellular-e303)",
+        "--interface",
+        choices=interface_names(),
+        help="network interface (default: the modem found on USB, else cellular-e303)",
     )
     parser.add_argument("--port", help="the modem's device (default: the interface's own)")
     parser.add_argument("--mode", choices=("ppp", "serial"), default=None,
@@ -145,17 +137,21 @@ def _interface(args: argparse.Namespace, state: Optional[dict[str, Any]]) -> tup
         else:
             interface = "cellular-e303"
     if device is None:
-        from hologram_sdk.modem.profiles import get_profile
-
-        device = get_profile(interface.split("-", 1)[1]).default_device
+        device = _driver(interface).profile.default_device
     return interface, device
 
 
-def _make_modem(args: argparse.Namespace, interface: str, device: str) -> Any:
-    import importlib
+def _driver(interface: str) -> ModemDriver:
+    driver = driver_for_interface(interface)
+    if driver is None:
+        from hologram_sdk.base.errors import UnknownInterfaceError
 
-    module, name = _CLASSES[interface]
-    cls = getattr(importlib.import_module(module), name)
+        raise UnknownInterfaceError(f"unknown network interface {interface!r}")
+    return driver
+
+
+def _make_modem(args: argparse.Namespace, interface: str, device: str) -> Any:
+    cls = _driver(interface).load()
     mode = args.mode or "ppp"
     return cls(mode=mode, deviceName=device, baudRate=args.baud, chatScriptFile=args.chatscript)
 
@@ -177,7 +173,7 @@ def _fail(args: argparse.Namespace, message: str, status: int = EXIT_FAILED) -> 
 
 def run(args: argparse.Namespace) -> int:
     """Run one network action; returns the exit status."""
-    from hologram_sdk.errors import ConfigurationError, HologramError
+    from hologram_sdk.base.errors import ConfigurationError, HologramError
 
     try:
         if args.action == "connect":
@@ -192,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _connect(args: argparse.Namespace) -> int:
-    from hologram_sdk.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
+    from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
     from hologram_sdk.network.manager import NetworkManager
 
     path = _state_path(args)
@@ -296,7 +292,7 @@ def _wait_exit(pid: int, timeout: float) -> bool:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from hologram_sdk.errors import HologramError
+    from hologram_sdk.base.errors import HologramError
 
     state = _read_state(_state_path(args))
     interface, device = _interface(args, state)

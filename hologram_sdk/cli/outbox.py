@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Optional, TextIO
 
+from hologram_sdk.base.errors import HologramError
 from hologram_sdk.cli.common import EXIT_FAILED, EXIT_OK, CLIError, add_verbose, fail
-from hologram_sdk.errors import HologramError
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
 from hologram_sdk.outbox.delivery import FlushResult, OutboxDelivery, tcp_sender
 

@@ -30,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Push the message. Returns the exit status."""
+    from hologram_sdk.base.errors import HologramError
     from hologram_sdk.emulator.cloud import push
-    from hologram_sdk.errors import HologramError
 
     try:
         sent = push(args.host, args.port, args.message, timeout=args.timeout)

@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _receive(args: argparse.Namespace) -> int:
+    from hologram_sdk.base.errors import HologramError
     from hologram_sdk.cloud.custom import CustomCloud
-    from hologram_sdk.errors import HologramError
 
     printing = threading.Lock()
     with stop_on_signals() as stop:

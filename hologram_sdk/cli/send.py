@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
+    from hologram_sdk.base.errors import HologramError
     from hologram_sdk.cloud.custom import CustomCloud
-    from hologram_sdk.errors import HologramError
 
     if args.message is None:
         hint = " before -t, or end the topics with --" if args.topic else ""

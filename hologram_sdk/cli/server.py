@@ -37,8 +37,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Serve until a signal. Returns the exit status."""
+    from hologram_sdk.base.errors import HologramError
     from hologram_sdk.emulator.cloud import LocalCloud
-    from hologram_sdk.errors import HologramError
 
     # The server's job is to show each request: its INFO lines always print.
     logging.getLogger("hologram_sdk.emulator").setLevel(logging.INFO)

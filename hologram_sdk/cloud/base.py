@@ -8,16 +8,16 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from hologram_sdk.digits import is_digits
-from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
-from hologram_sdk.events import MESSAGE_RECEIVED, NETWORK_CONNECTED, Event
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
+from hologram_sdk.base.events import MESSAGE_RECEIVED, NETWORK_CONNECTED, Event
 from hologram_sdk.network.manager import NetworkManager
 
 if TYPE_CHECKING:  # the transport layer is imported on first use: `import Hologram` stays light
-    from hologram_sdk.cloud.listener import InboundListener
-    from hologram_sdk.cloud.transport import CompletionCheck, Transport
     from hologram_sdk.outbox import Outbox, OutboxItem
     from hologram_sdk.outbox.cloudlink import CloudOutbox
+    from hologram_sdk.transport.listener import InboundListener
+    from hologram_sdk.transport.tcp import CompletionCheck, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Cloud:
     :param enable_inbound: open the inbound listener now
     :param network: network interface name ('' = non-network mode)
     :param modem: a modem object for the network layer (optional)
-    :param transport: replaces :func:`hologram_sdk.cloud.transport.send_request`
+    :param transport: replaces :func:`hologram_sdk.transport.tcp.send_request`
     :param inbound_idle_timeout: seconds before an idle inbound connection is cut (10)
     :param inbound_max_message_size: bytes; larger inbound messages are dropped (64 KiB)
     :param inbound_max_connections: inbound connections served at once (128)
@@ -100,7 +100,7 @@ class Cloud:
     run left for this cloud's destination gets delivered. With
     ``outbox=False`` transport failures raise as without an outbox. When the
     outbox cannot store a message (disk full, unwritable, full with policy
-    ``reject``), the send raises :class:`~hologram_sdk.errors.OutboxError`.
+    ``reject``), the send raises :class:`~hologram_sdk.base.errors.OutboxError`.
     """
 
     def __init__(
@@ -231,7 +231,7 @@ class Cloud:
         if transport is None:
             global _send_request
             if _send_request is None:  # the TCP transport, loaded on the first send
-                from hologram_sdk.cloud.transport import send_request
+                from hologram_sdk.transport.tcp import send_request
 
                 _send_request = send_request
             transport = _send_request
@@ -347,7 +347,7 @@ class Cloud:
                 self._receive_host, self._receive_port, self._on_inbound, **self._inbound_options
             )
             if listener is None:
-                from hologram_sdk.cloud.listener import InboundListener
+                from hologram_sdk.transport.listener import InboundListener
 
                 listener = InboundListener(
                     self._receive_host,

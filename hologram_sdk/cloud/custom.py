@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from hologram_sdk.base.events import MESSAGE_SENT
 from hologram_sdk.cloud.base import Cloud
-from hologram_sdk.events import MESSAGE_SENT
 
 if TYPE_CHECKING:
     from hologram_sdk.outbox import OutboxItem

@@ -6,11 +6,11 @@ import logging
 import re
 from typing import Any, Optional, Union
 
-from hologram_sdk.cloud import protocol
+from hologram_sdk.base.errors import CredentialsError
+from hologram_sdk.base.events import MESSAGE_SENT
 from hologram_sdk.cloud.custom import CustomCloud, Message
-from hologram_sdk.cloud.protocol import ResultCode
-from hologram_sdk.errors import CredentialsError
-from hologram_sdk.events import MESSAGE_SENT
+from hologram_sdk.wire import protocol
+from hologram_sdk.wire.protocol import ResultCode
 
 DEFAULT_SEND_HOST = "cloudsocket.hologram.io"
 DEFAULT_SEND_PORT = 9999

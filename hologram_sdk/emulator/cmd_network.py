@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
-from hologram_sdk.digits import is_digits
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.atargs import _Fail, _int, _syntax
 from hologram_sdk.emulator.profiles import _CPIN_TEXT, REGISTRATION_STATES, SIM_STATES
 from hologram_sdk.emulator.state import EmulatorState
-from hologram_sdk.errors import ConfigurationError
 
 #: registration commands and the attribute holding each one's ``<n>`` setting
 _REG_SETTINGS = {"+CREG": "_creg_n", "+CGREG": "_cgreg_n", "+CEREG": "_cereg_n"}

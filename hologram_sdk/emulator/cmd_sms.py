@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hologram_sdk.base.errors import ConfigurationError, MessageTooLongError
 from hologram_sdk.emulator.atargs import _Fail, _int, _Prompt, _syntax
 from hologram_sdk.emulator.command_line import BS, CR, CTRL_Z, ESC, LF
 from hologram_sdk.emulator.records import SentSms, _Stored
 from hologram_sdk.emulator.state import EmulatorState
-from hologram_sdk.errors import ConfigurationError, MessageTooLongError
 from hologram_sdk.modem import pdu
 
 _SMS_STAT = ("REC UNREAD", "REC READ", "STO UNSENT", "STO SENT", "ALL")

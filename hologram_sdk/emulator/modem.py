@@ -22,7 +22,7 @@ Everything the tests steer is on the instance: ``set()``, ``deliver_sms()``,
 ``read`` raises ``SerialException``, its ``in_waiting`` a bare ``OSError`` EIO)
 and ``write`` fails with EIO (pyserial: ``SerialException``). On a :class:`SimPort`
 the socketpair is closed: ``read`` and ``write`` raise ``SerialException``.
-In ``feed`` mode ``feed`` raises :class:`~hologram_sdk.errors.ModemUnpluggedError`.
+In ``feed`` mode ``feed`` raises :class:`~hologram_sdk.base.errors.ModemUnpluggedError`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
-from hologram_sdk.digits import is_digits
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import (
+    ConfigurationError,
+    ModemUnpluggedError,
+)
 from hologram_sdk.emulator.atargs import _Fail, _split_args, _syntax
 from hologram_sdk.emulator.cmd_basic import BasicCommands
 from hologram_sdk.emulator.cmd_network import NetworkCommands
@@ -64,10 +68,6 @@ from hologram_sdk.emulator.profiles import (
 from hologram_sdk.emulator.records import Faults, SentSms, _Stored, _USocket
 from hologram_sdk.emulator.sim_port import SimPort
 from hologram_sdk.emulator.transport import Transport
-from hologram_sdk.errors import (
-    ConfigurationError,
-    ModemUnpluggedError,
-)
 from hologram_sdk.modem import pdu
 
 __all__ = [

@@ -9,8 +9,8 @@ import threading
 import time
 from typing import Optional
 
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.state import EmulatorState
-from hologram_sdk.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 

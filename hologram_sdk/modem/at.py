@@ -18,10 +18,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Optional, Protocol, Union
+from typing import Any, Callable, Optional, Union
 
-from hologram_sdk.digits import is_digits
-from hologram_sdk.errors import (
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import (
     ATCommandError,
     ConfigurationError,
     ModemTimeoutError,
@@ -35,6 +35,7 @@ from hologram_sdk.errors import (
     SIMPinRequiredError,
     SIMPukRequiredError,
 )
+from hologram_sdk.modem.ports import Opener, SerialLike, busy_hint, open_port
 
 logger = logging.getLogger(__name__)
 #: raw AT traffic, DEBUG only; IMSI and ICCID values are masked
@@ -421,19 +422,6 @@ def mask_line(line: str, command: Optional[str]) -> str:
 # --- I/O part ------------------------------------------------------------------
 
 
-class SerialLike(Protocol):
-    """What the channel needs from a port (pyserial's ``Serial`` has it all)."""
-
-    def read(self, size: int = 1) -> bytes: ...
-
-    def write(self, data: bytes) -> Optional[int]: ...
-
-    def close(self) -> None: ...
-
-
-Opener = Callable[[str, int, float], SerialLike]
-
-
 @dataclass(frozen=True)
 class URC:
     """One unsolicited result code.
@@ -462,56 +450,6 @@ def make_urc(line: str, body: Optional[str] = None) -> URC:
     if name is None:
         return URC(stripped, stripped.upper(), "", body)
     return URC(stripped, name, stripped.partition(":")[2].strip(), body)
-
-
-def busy_hint(device: str) -> str:
-    """The message for a port another process holds."""
-    return (
-        f"{device} is held by another process (often ModemManager): stop it, or set "
-        'ID_MM_DEVICE_IGNORE=1 for the modem in a udev rule (ENV{ID_MM_DEVICE_IGNORE}="1")'
-    )
-
-
-def open_port(url: str, baudrate: int = 9600, timeout: float = 0.2) -> SerialLike:
-    """Open a device path, any pyserial URL, or ``sim://<profile>``.
-
-    :param url: ``/dev/ttyUSB0``, ``loop://``, ``socket://host:port``, ``sim://e303``...
-    :param baudrate: the serial speed
-    :param timeout: the read timeout of the returned port
-    :raises PortBusyError: another process holds the port
-    :raises SerialError: the port cannot be opened
-    """
-    if url.startswith("sim://"):
-        from hologram_sdk.emulator.modem import open_sim_port
-
-        port: SerialLike = open_sim_port(url, timeout=timeout, write_timeout=5.0)
-        return port
-    import serial
-
-    is_path = "://" not in url
-    try:
-        opened: SerialLike = serial.serial_for_url(
-            url,
-            baudrate=baudrate,
-            timeout=timeout,
-            write_timeout=5.0,
-            exclusive=True if is_path else None,
-        )
-        return opened
-    except serial.SerialException as exc:
-        code = exc.errno if isinstance(exc.errno, int) else None
-        text = str(exc)
-        if code == errno.EBUSY or "exclusively lock" in text or "EBUSY" in text:
-            raise PortBusyError(busy_hint(url)) from exc
-        if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-            raise SerialError(f"no such serial port: {url}") from exc
-        if code in (errno.EACCES, errno.EPERM):
-            raise SerialError(
-                f"permission denied opening {url}: add the user to the 'dialout' group"
-            ) from exc
-        raise SerialError(f"cannot open {url}: {text}") from exc
-    except ValueError as exc:
-        raise ConfigurationError(f"bad serial port or URL {url!r}: {exc}") from exc
 
 
 def _default_opener(url: str, baudrate: int, timeout: float) -> SerialLike:

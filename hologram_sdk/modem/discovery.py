@@ -7,9 +7,10 @@ import os
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from hologram_sdk.errors import HologramError
-from hologram_sdk.modem.at import ATChannel, Opener
-from hologram_sdk.modem.profiles import PROFILES, ModemProfile, profile_for_usb_id
+from hologram_sdk.base.errors import HologramError
+from hologram_sdk.modem.at import ATChannel
+from hologram_sdk.modem.ports import Opener
+from hologram_sdk.modem.registry import driver_names, profile_for_usb_id
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def scan_usb(
     except OSError:
         logger.debug("no %s", devices_dir)
         return []
-    wanted = set(profiles) if profiles is not None else set(PROFILES)
+    wanted = set(profiles) if profiles is not None else set(driver_names())
     found: list[Candidate] = []
     for name in entries:
         if ":" in name:  # an interface, reached through its device below
@@ -118,7 +119,7 @@ def scan_usb(
                         name,
                     )
                 )
-    order = {name: position for position, name in enumerate(PROFILES)}
+    order = {name: position for position, name in enumerate(driver_names())}
     found.sort(key=lambda c: (order.get(c.profile, 99), c.usb_path, c.interface, c.device))
     return found
 
@@ -166,8 +167,3 @@ def find_at_port(
             logger.debug("found working port at %s", candidate.device)
             return replace(candidate, responds=True)
     return None
-
-
-def profile_of(candidate: Candidate) -> ModemProfile:
-    """The :class:`ModemProfile` of a candidate."""
-    return PROFILES[candidate.profile]

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Optional, Union
 
-from hologram_sdk import events
-from hologram_sdk.digits import is_digits
-from hologram_sdk.errors import (
+from hologram_sdk.base import events
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import (
     ATCommandError,
     ConfigurationError,
     DriverNotAvailableError,
@@ -29,9 +29,10 @@ from hologram_sdk.errors import (
     SIMPinRequiredError,
     SIMPukRequiredError,
 )
-from hologram_sdk.events import Event
+from hologram_sdk.base.events import Event
 from hologram_sdk.modem import pdu
-from hologram_sdk.modem.at import URC, ATChannel, Opener
+from hologram_sdk.modem.at import URC, ATChannel
+from hologram_sdk.modem.ports import Opener
 from hologram_sdk.modem.profiles import GENERIC_PROFILE, ModemProfile
 
 logger = logging.getLogger(__name__)
@@ -478,8 +479,9 @@ class Modem:
         """Close the AT channel so another program (chat, pppd) can own the port.
 
         The channel is closed even when it was passed in, since it holds the
-        same port. AT commands fail with :class:`~hologram_sdk.errors.ModemUnpluggedError` until
-        :meth:`reacquire_port`. Nothing happens when the port was never opened.
+        same port. AT commands fail with
+        :class:`~hologram_sdk.base.errors.ModemUnpluggedError` until :meth:`reacquire_port`.
+        Nothing happens when the port was never opened.
         """
         with self._lock:
             channel = self._channel

@@ -5,9 +5,9 @@ mode: the SMSC address field first (``00`` = "use the SIM's SMSC") unless the
 caller says there is none, then the TPDU.
 
 Errors: a text that does not fit one SMS raises
-:class:`~hologram_sdk.errors.MessageTooLongError`; a malformed PDU, a bad
+:class:`~hologram_sdk.base.errors.MessageTooLongError`; a malformed PDU, a bad
 number or an unencodable text raises
-:class:`~hologram_sdk.errors.ConfigurationError` (a ``ValueError``).
+:class:`~hologram_sdk.base.errors.ConfigurationError` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ import enum
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from hologram_sdk.digits import is_digits
-from hologram_sdk.errors import ConfigurationError, InvalidPhoneNumberError, MessageTooLongError
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import (
+    ConfigurationError,
+    InvalidPhoneNumberError,
+    MessageTooLongError,
+)
 
 __all__ = [
     "GSM7_LIMIT",

@@ -1,11 +1,12 @@
-"""Per-modem facts in one table each: USB ids, ports, chat script and quirks."""
+"""Per-modem facts, one :class:`ModemProfile` each: USB ids, ports, chat script and quirks.
+
+Which class drives which profile is the registry's business (:mod:`hologram_sdk.modem.registry`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Optional
-
-from hologram_sdk.errors import UnknownInterfaceError
 
 
 @dataclass(frozen=True)
@@ -80,36 +81,3 @@ IOTA_PROFILE = ModemProfile(
     has_usocket=True,
     manufacturer="u-blox",
 )
-
-#: name -> profile, in the order discovery tries them
-PROFILES: dict[str, ModemProfile] = {
-    "e303": E303_PROFILE,
-    "ms2131": MS2131_PROFILE,
-    "iota": IOTA_PROFILE,
-}
-VALID_PROFILES = frozenset(PROFILES)
-
-
-def get_profile(name: str) -> ModemProfile:
-    """The profile called ``name`` (case-insensitive).
-
-    :raises UnknownInterfaceError: not a known profile; the message lists them
-    """
-    key = str(name).strip().lower()
-    if key == GENERIC_PROFILE.name:
-        return GENERIC_PROFILE
-    try:
-        return PROFILES[key]
-    except KeyError:
-        raise UnknownInterfaceError(
-            f"unknown modem profile {name!r}; valid: {', '.join(sorted(PROFILES))}"
-        ) from None
-
-
-def profile_for_usb_id(vendor: str, product: str) -> Optional[ModemProfile]:
-    """The profile whose modem-mode ids include ``vendor:product``, if any."""
-    pair = (vendor.strip().lower(), product.strip().lower())
-    for profile in PROFILES.values():
-        if pair in profile.usb_ids:
-            return profile
-    return None

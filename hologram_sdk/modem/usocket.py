@@ -8,8 +8,13 @@ import time
 from collections import deque
 from typing import Optional, Union
 
-from hologram_sdk.digits import is_digits
-from hologram_sdk.errors import ATCommandError, ConfigurationError, ModemError, ModemTimeoutError
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import (
+    ATCommandError,
+    ConfigurationError,
+    ModemError,
+    ModemTimeoutError,
+)
 from hologram_sdk.modem.at import URC, ATChannel
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ATCommandError,
     ConfigurationError,
     HologramError,
@@ -41,7 +41,7 @@ from hologram_sdk.errors import (
     PPPError,
     SerialError,
 )
-from hologram_sdk.events import (
+from hologram_sdk.base.events import (
     CELLULAR_CONNECTED,
     CELLULAR_DISCONNECTED,
     NETWORK_RECONNECT_FAILED,

@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import threading
 from typing import Any, Callable, Optional
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     CloudConnectionError,
     ConfigurationError,
     HologramError,
     UnknownInterfaceError,
 )
-from hologram_sdk.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
+from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
+from hologram_sdk.modem.registry import driver_for_interface, interface_names
 
 logger = logging.getLogger(__name__)
 
-#: interface name -> (module, class) of the network class, imported only when
-#: the interface is used; ``None`` is non-network mode (the application brings
-#: the link up itself).
-INTERFACES: dict[str, Optional[tuple[str, str]]] = {
-    "": None,
-    "cellular-e303": ("hologram_sdk.network.cellular", "Cellular"),
-    "cellular-ms2131": ("hologram_sdk.network.cellular", "Cellular"),
-    "cellular-iota": ("hologram_sdk.network.cellular", "Cellular"),
-}
-VALID_INTERFACES = frozenset(INTERFACES)
-
-#: cellular interface -> (module, class) of its default modem
-DEFAULT_MODEMS: dict[str, tuple[str, str]] = {
-    "cellular-e303": ("hologram_sdk.modem.e303", "E303"),
-    "cellular-ms2131": ("hologram_sdk.modem.ms2131", "MS2131"),
-    "cellular-iota": ("hologram_sdk.modem.iota", "IOTA"),
-}
-
 #: reference status codes for non-network mode (the link is the application's)
 _CONNECTED, _DISCONNECTED = 1, 0
-
-
-def _load(spec: tuple[str, str]) -> Any:
-    module, name = spec
-    return getattr(importlib.import_module(module), name)
 
 
 class NetworkManager:
@@ -71,7 +48,7 @@ class NetworkManager:
         self, event: Event, network: str = "", modem: Any = None, **cellular_options: Any
     ) -> None:
         name = "" if network is None else network
-        if not isinstance(name, str) or name not in INTERFACES:
+        if not isinstance(name, str) or (name and driver_for_interface(name) is None):
             valid = ", ".join(repr(n) for n in self.listAvailableInterfaces())
             raise UnknownInterfaceError(f"unknown network interface {network!r}; valid: {valid}")
         self._log = logger.getChild(type(self).__name__)
@@ -111,12 +88,12 @@ class NetworkManager:
     @property
     def cellular(self) -> Any:
         """The :class:`Cellular` interface (None in non-network mode)."""
-        spec = INTERFACES[self._interface]
-        if spec is None:
+        if not self._interface:
             return None
         if self._cellular is None:
-            cls = _load(spec)
-            cellular = cls(self.modem, event=self.event, **self._options)
+            from hologram_sdk.network.cellular import Cellular
+
+            cellular = Cellular(self.modem, event=self.event, **self._options)
             cellular.link_listener = self._on_link
             self._cellular = cellular
         return self._cellular
@@ -161,7 +138,7 @@ class NetworkManager:
         """The cloud's transport in serial mode (None: use the host's TCP stack).
 
         While the serial link is down it is a transport that fails with
-        :class:`~hologram_sdk.errors.CloudConnectionError`, so nothing leaks
+        :class:`~hologram_sdk.base.errors.CloudConnectionError`, so nothing leaks
         out through another route and the outbox keeps the message.
         """
         if not self.serial_mode:
@@ -204,7 +181,7 @@ class NetworkManager:
 
     def listAvailableInterfaces(self) -> list[str]:
         """The interface names this SDK supports, sorted."""
-        return sorted(INTERFACES)
+        return ["", *interface_names()]
 
     def getConnectionStatus(self) -> int:
         """The reference's status code (0, 1, 3, 5 or 12)."""
@@ -294,7 +271,9 @@ class NetworkManager:
 
     def _default_modem(self) -> Any:
         """The interface's modem class on its default device, or the one found on USB."""
-        cls = _load(DEFAULT_MODEMS[self._interface])
+        driver = driver_for_interface(self._interface)
+        assert driver is not None  # checked in __init__
+        cls = driver.load()
         default = cls.profile.default_device
         if not os.path.exists(default):
             from hologram_sdk.modem.discovery import probe_port, scan_usb

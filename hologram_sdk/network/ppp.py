@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ConfigurationError,
     PermissionDeniedError,
     PPPConnectionError,

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Callable, Optional, Union
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ConfigurationError,
     NetworkError,
     PermissionDeniedError,

@@ -1,7 +1,7 @@
 """Serial mode: the cloud's TCP traffic carried by the modem's own sockets (u-blox +USO*).
 
 :class:`ModemSocketTransport` has the signature of
-:func:`hologram_sdk.cloud.transport.send_request`, so a cloud sends through
+:func:`hologram_sdk.transport.tcp.send_request`, so a cloud sends through
 ``+USOCR``/``+USOCO``/``+USOWR`` and reads the reply announced by ``+UUSORD``
 without knowing it. :class:`ModemSocketListener` is the inbound side: it
 listens with ``+USOLI`` and hands each accepted connection's bytes (one
@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ATCommandError,
     CloudConnectionError,
     CloudTimeoutError,
@@ -58,7 +58,7 @@ class ModemSocketTransport:
         *,
         half_close: bool = False,
     ) -> bytes:
-        """Like :func:`~hologram_sdk.cloud.transport.send_request`, through the modem.
+        """Like :func:`~hologram_sdk.transport.tcp.send_request`, through the modem.
 
         AT sockets cannot half-close; with ``half_close`` the reply is read
         until the server closes or the deadline passes, as without it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from hologram_sdk.digits import is_digits
+from hologram_sdk.base.digits import is_digits
 
 
 def like_prefix(prefix: str) -> str:

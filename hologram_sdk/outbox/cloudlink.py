@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from hologram_sdk.errors import ConfigurationError, OutboxError, OutboxFullError
-from hologram_sdk.events import MESSAGE_DROPPED, MESSAGE_FAILED, MESSAGE_QUEUED, Event
+from hologram_sdk.base.errors import ConfigurationError, OutboxError, OutboxFullError
+from hologram_sdk.base.events import MESSAGE_DROPPED, MESSAGE_FAILED, MESSAGE_QUEUED, Event
 from hologram_sdk.outbox.delivery import (
     DEFAULT_BASE,
     DEFAULT_CAP,

@@ -38,14 +38,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Callable, Optional
 
-from hologram_sdk.cloud.protocol import (
-    PERMANENT_FAILURES,
-    ResultCode,
-    result_was_success,
-    to_result_code,
-)
-from hologram_sdk.errors import ConfigurationError, OutboxError
-from hologram_sdk.events import MESSAGE_SENT, Event
+from hologram_sdk.base.errors import ConfigurationError, OutboxError
+from hologram_sdk.base.events import MESSAGE_SENT, Event
 from hologram_sdk.outbox.item import OutboxItem
 from hologram_sdk.outbox.sender import (
     TcpSender,
@@ -55,6 +49,12 @@ from hologram_sdk.outbox.sender import (
     tcp_sender,
 )
 from hologram_sdk.outbox.store import Outbox
+from hologram_sdk.wire.protocol import (
+    PERMANENT_FAILURES,
+    ResultCode,
+    result_was_success,
+    to_result_code,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
-from hologram_sdk.errors import ConfigurationError
+from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.base.paths import state_dir
 
 #: What the outbox does when a new message would exceed its bounds.
 POLICIES = ("drop_oldest", "drop_newest", "reject")
@@ -36,14 +37,7 @@ def default_path(environ: Optional[Mapping[str, str]] = None) -> Path:
 
     :param environ: the environment to read (default ``os.environ``)
     """
-    env = os.environ if environ is None else environ
-    state = env.get("XDG_STATE_HOME", "")
-    if state and os.path.isabs(state):
-        base = Path(state)
-    else:
-        home = env.get("HOME") or str(Path.home())
-        base = Path(home) / ".local" / "state"
-    return base / "hologram" / "outbox.db"
+    return state_dir(environ) / "outbox.db"
 
 
 @dataclass

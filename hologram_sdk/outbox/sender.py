@@ -9,17 +9,17 @@ import socket
 import time
 from typing import Callable, Optional
 
-from hologram_sdk.cloud.protocol import ResultCode, parse_reply
-from hologram_sdk.cloud.transport import (
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.outbox.item import OutboxItem
+from hologram_sdk.transport.tcp import (
     Connector,
     Transport,
     connect_tcp,
     literal_family,
     send_request,
 )
-from hologram_sdk.digits import is_digits
-from hologram_sdk.errors import ConfigurationError
-from hologram_sdk.outbox.item import OutboxItem
+from hologram_sdk.wire.protocol import ResultCode, parse_reply
 
 
 @functools.lru_cache(maxsize=256)

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Optional, Union
 
-from hologram_sdk.errors import ConfigurationError, OutboxError, OutboxFullError
-from hologram_sdk.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
+from hologram_sdk.base.errors import ConfigurationError, OutboxError, OutboxFullError
+from hologram_sdk.base.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
 from hologram_sdk.outbox.claims import like_prefix, owner_is_dead
 from hologram_sdk.outbox.item import (
     DEFAULT_LEASE,

@@ -1,9 +1,9 @@
-"""hologram_sdk.config: the credentials file and the precedence flags > environment > file."""
+"""hologram_sdk.base.config: the credentials file and the precedence flags > environment > file."""
 
 import pytest
 
-from hologram_sdk.config import load_credentials_file, resolve_credentials
-from hologram_sdk.errors import ConfigurationError, CredentialsError
+from hologram_sdk.base.config import load_credentials_file, resolve_credentials
+from hologram_sdk.base.errors import ConfigurationError, CredentialsError
 
 NONE = {"cloud_id": None, "cloud_key": None, "devicekey": None}
 

@@ -9,16 +9,16 @@ import time
 import pytest
 
 import hologram_sdk
-from hologram_sdk.cloud.base import Cloud, validate_port
-from hologram_sdk.cloud.custom import CustomCloud
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     CloudConnectionError,
     CloudTimeoutError,
     ConfigurationError,
     InboundBindError,
     UnknownInterfaceError,
 )
-from hologram_sdk.events import Event
+from hologram_sdk.base.events import Event
+from hologram_sdk.cloud.base import Cloud, validate_port
+from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.network.manager import NetworkManager
 from tests.cloud.servers import HOST, ReplyServer, closed_port, free_port, send_raw, wait_until
 

@@ -10,6 +10,15 @@ import time
 import pytest
 
 import hologram_sdk
+from hologram_sdk.base.errors import (
+    CloudConnectionError,
+    CloudTimeoutError,
+    CredentialsError,
+    HologramError,
+    InboundBindError,
+    InvalidPhoneNumberError,
+    MessageTooLongError,
+)
 from hologram_sdk.cloud.hologram import (
     DEFAULT_RECEIVE_HOST,
     ERR_AUTHINVALID,
@@ -19,16 +28,7 @@ from hologram_sdk.cloud.hologram import (
     HologramCloud,
     mask_credentials,
 )
-from hologram_sdk.cloud.protocol import ResultCode
-from hologram_sdk.errors import (
-    CloudConnectionError,
-    CloudTimeoutError,
-    CredentialsError,
-    HologramError,
-    InboundBindError,
-    InvalidPhoneNumberError,
-    MessageTooLongError,
-)
+from hologram_sdk.wire.protocol import ResultCode
 from tests.cloud.servers import HOST, ReplyServer, closed_port, free_port, send_raw, wait_until
 
 SEED = {"cloud_id": "Q7zX", "cloud_key": "K9wV"}

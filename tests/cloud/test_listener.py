@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from hologram_sdk.cloud.listener import InboundListener
-from hologram_sdk.errors import ConfigurationError, InboundBindError
+from hologram_sdk.base.errors import ConfigurationError, InboundBindError
+from hologram_sdk.transport.listener import InboundListener
 from tests.cloud.servers import HOST, send_raw, wait_until
 
 
@@ -83,7 +83,7 @@ def test_idle_connection_without_bytes_delivers_nothing(inbox):
 
 
 def test_oversize_message_is_dropped_with_a_log_line_and_others_arrive(inbox, caplog):
-    caplog.set_level(logging.WARNING, logger="hologram_sdk.cloud.listener")
+    caplog.set_level(logging.WARNING, logger="hologram_sdk.transport.listener")
     with InboundListener(HOST, 0, inbox, max_message_size=1000) as listener:
         with socket.create_connection((HOST, listener.port), timeout=5) as big:
             send_raw(listener.port, b"small")

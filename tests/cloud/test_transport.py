@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from hologram_sdk.cloud.protocol import parse_reply
-from hologram_sdk.cloud.transport import send_request
-from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError
+from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError
+from hologram_sdk.transport.tcp import send_request
+from hologram_sdk.wire.protocol import parse_reply
 from tests.cloud.servers import HOST, ReplyServer, closed_port
 
 

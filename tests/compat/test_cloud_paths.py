@@ -35,7 +35,8 @@ def test_package_level_names():
     import Hologram
     from Hologram import Cloud, CustomCloud, Event, HologramCloud
     from Hologram import Hologram as hologram_name  # the reference's example line
-    from hologram_sdk import cloud, events
+    from hologram_sdk import cloud
+    from hologram_sdk.base import events
 
     assert hologram_name is Hologram
     assert Cloud is cloud.base.Cloud

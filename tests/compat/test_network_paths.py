@@ -46,7 +46,7 @@ def test_network_manager_methods(method):
 
 def test_interfaces_listed_as_documented():
     from Hologram.Network import NetworkManager
-    from hologram_sdk.events import Event
+    from hologram_sdk.base.events import Event
 
     manager = NetworkManager(Event(), "")
     assert manager.listAvailableInterfaces() == sorted(

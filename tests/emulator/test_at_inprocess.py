@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from hologram_sdk.base.errors import ConfigurationError, ModemUnpluggedError
 from hologram_sdk.emulator.modem import PROFILES, Faults, ModemEmulator
-from hologram_sdk.errors import ConfigurationError, ModemUnpluggedError
 
 
 @pytest.fixture

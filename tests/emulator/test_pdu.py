@@ -8,7 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hologram_sdk.errors import ConfigurationError, InvalidPhoneNumberError, MessageTooLongError
+from hologram_sdk.base.errors import (
+    ConfigurationError,
+    InvalidPhoneNumberError,
+    MessageTooLongError,
+)
 from hologram_sdk.modem import pdu
 from tests.fuzz_settings import FUZZ
 

@@ -10,8 +10,8 @@ import time
 import pytest
 import serial
 
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.modem import ModemEmulator, open_sim_port
-from hologram_sdk.errors import ConfigurationError
 
 from .helpers import command, read_until
 

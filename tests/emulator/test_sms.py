@@ -218,7 +218,7 @@ def test_ucs2_text_mode_read(emu):
 
 
 def test_deliver_rejects_what_cannot_be_one_sms(emu):
-    from hologram_sdk.errors import MessageTooLongError
+    from hologram_sdk.base.errors import MessageTooLongError
 
     with pytest.raises(MessageTooLongError):
         emu.deliver_sms("+15555550199", "x" * 161)

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from hologram_sdk import events
-from hologram_sdk.events import Event
+from hologram_sdk.base import events
+from hologram_sdk.base.events import Event
 
 
 def test_zero_and_one_argument_callbacks():

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from Hologram.CustomCloud import CustomCloud
-from hologram_sdk.cloud.protocol import TERMINATORS, ResultCode, encode_reply, parse_reply
 from hologram_sdk.emulator.cloud import LocalCloud, find_terminator, request_kind
+from hologram_sdk.wire.protocol import TERMINATORS, ResultCode, encode_reply, parse_reply
 from tests.fuzz_settings import FUZZ
 from tests.hardening.netutil import HOST, connect, free_port, wait_until
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.cloud import LocalCloud, load_devices_file
-from hologram_sdk.errors import ConfigurationError
 from tests.localcloud.util import exchange, message
 
 DEVICES = """

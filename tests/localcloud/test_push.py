@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
+from hologram_sdk.base.errors import CloudConnectionError
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.emulator.cloud import push
-from hologram_sdk.errors import CloudConnectionError
 
 
 def free_port():

@@ -121,7 +121,7 @@ def test_sms_with_seed_auth_and_with_device_key(cloud):
 
 def test_client_sdk_and_server_agree(cloud):
     """What protocol.encode_message writes, the server stores unchanged."""
-    from hologram_sdk.cloud.protocol import Credentials, encode_message, encode_sms
+    from hologram_sdk.wire.protocol import Credentials, encode_message, encode_sms
 
     creds = Credentials(cloud_id="1d3g", cloud_key="5a7b")
     assert exchange(cloud.port, encode_message(creds, "a \"quoted\" {json}", ["X"])) == b"[0,0]"

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from hologram_sdk.base.errors import HologramError, InboundBindError
 from hologram_sdk.emulator.cloud import LocalCloud
-from hologram_sdk.errors import HologramError, InboundBindError
 from tests.localcloud.util import SEED, exchange, message
 
 

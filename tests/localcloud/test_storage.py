@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from hologram_sdk.base.errors import ConfigurationError, HologramError
 from hologram_sdk.emulator.cloud import CloudStore, LocalCloud, StoredMessage
-from hologram_sdk.errors import ConfigurationError, HologramError
 from tests.localcloud.util import SEED, exchange, message
 
 
@@ -58,7 +58,7 @@ def test_stored_before_the_reply_is_written(cloud, db):
 
 
 def test_non_utf8_bytes_from_a_client_are_kept_visible(cloud):
-    from hologram_sdk.cloud.protocol import Credentials, encode_message
+    from hologram_sdk.wire.protocol import Credentials, encode_message
 
     creds = Credentials(cloud_id="1d3g", cloud_key="5a7b")
     assert exchange(cloud.port, encode_message(creds, b"ok\xff\xfe")) == b"[0,0]"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ATCommandError,
     NoNetworkServiceError,
     SIMBusyError,

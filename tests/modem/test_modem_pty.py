@@ -7,8 +7,8 @@ import tty
 
 import pytest
 
-from hologram_sdk import events
-from hologram_sdk.errors import (
+from hologram_sdk.base import events
+from hologram_sdk.base.errors import (
     ATCommandError,
     ConfigurationError,
     DriverNotAvailableError,

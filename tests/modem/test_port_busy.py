@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from hologram_sdk.errors import PortBusyError, SerialError
+from hologram_sdk.base.errors import PortBusyError, SerialError
 from hologram_sdk.modem.at import ATChannel
 from hologram_sdk.modem.e303 import E303
 

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from hologram_sdk.errors import ATCommandError, ModemTimeoutError
+from hologram_sdk.base.errors import ATCommandError, ModemTimeoutError
 from hologram_sdk.modem.iota import IOTA
 
 

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from hologram_sdk.errors import ConfigurationError, PermissionDeniedError
-from hologram_sdk.events import CELLULAR_CONNECTED, CELLULAR_DISCONNECTED, Event
+from hologram_sdk.base.errors import ConfigurationError, PermissionDeniedError
+from hologram_sdk.base.events import CELLULAR_CONNECTED, CELLULAR_DISCONNECTED, Event
 from hologram_sdk.modem.e303 import E303
 from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.cellular import (

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from hologram_sdk.errors import ConfigurationError
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.network import ppp
 from hologram_sdk.network.pppd import check_chat_script, default_chat_script
 

@@ -11,22 +11,22 @@ import time
 
 import pytest
 
-from hologram_sdk.cloud.custom import CustomCloud
-from hologram_sdk.cloud.hologram import HologramCloud
-from hologram_sdk.emulator.cloud import LocalCloud
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     CloudConnectionError,
     ConfigurationError,
     PermissionDeniedError,
     UnknownInterfaceError,
 )
-from hologram_sdk.events import (
+from hologram_sdk.base.events import (
     CELLULAR_CONNECTED,
     CELLULAR_DISCONNECTED,
     NETWORK_CONNECTED,
     NETWORK_DISCONNECTED,
     Event,
 )
+from hologram_sdk.cloud.custom import CustomCloud
+from hologram_sdk.cloud.hologram import HologramCloud
+from hologram_sdk.emulator.cloud import LocalCloud
 from hologram_sdk.modem.e303 import E303
 from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.cellular import Cellular, ReconnectPolicy

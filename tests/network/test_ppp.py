@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ConfigurationError,
     NetworkError,
     PermissionDeniedError,

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from hologram_sdk.errors import PPPConnectionError, PPPError
+from hologram_sdk.base.errors import PPPConnectionError, PPPError
 from hologram_sdk.network.ppp import PPPOptions
 from hologram_sdk.network.pppd import PPPRunner, PPPState, default_chat_script
 from tests.network.conftest import require_chat

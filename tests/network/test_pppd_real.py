@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ConfigurationError,
     PermissionDeniedError,
     PPPConnectionError,

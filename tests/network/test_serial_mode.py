@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
+from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
 from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.serial_mode import ModemSocketListener, ModemSocketTransport
 

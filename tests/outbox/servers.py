@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Callable, Optional
 
-from hologram_sdk.cloud.protocol import TERMINATORS, encode_reply, strip_terminator
+from hologram_sdk.wire.protocol import TERMINATORS, encode_reply, strip_terminator
 
 
 class RecordingServer:

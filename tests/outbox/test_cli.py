@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from hologram_sdk.cli import main
-from hologram_sdk.cloud.protocol import Credentials, encode_message
 from hologram_sdk.outbox import Outbox
 from hologram_sdk.outbox.delivery import destination_key
+from hologram_sdk.wire.protocol import Credentials, encode_message
 
 from .servers import RecordingServer, free_port
 

@@ -13,16 +13,16 @@ import time
 
 import pytest
 
-from hologram_sdk.cloud.custom import CustomCloud
-from hologram_sdk.cloud.hologram import ERR_AUTHINVALID, ERR_OK, ERR_QUEUED, HologramCloud
-from hologram_sdk.emulator.cloud import CloudStore, LocalCloud
-from hologram_sdk.errors import CloudConnectionError, OutboxError, OutboxFullError
-from hologram_sdk.events import (
+from hologram_sdk.base.errors import CloudConnectionError, OutboxError, OutboxFullError
+from hologram_sdk.base.events import (
     MESSAGE_DROPPED,
     MESSAGE_FAILED,
     MESSAGE_QUEUED,
     MESSAGE_SENT,
 )
+from hologram_sdk.cloud.custom import CustomCloud
+from hologram_sdk.cloud.hologram import ERR_AUTHINVALID, ERR_OK, ERR_QUEUED, HologramCloud
+from hologram_sdk.emulator.cloud import CloudStore, LocalCloud
 from hologram_sdk.outbox import Outbox
 
 from .servers import RecordingServer, free_port

@@ -8,12 +8,18 @@ import time
 
 import pytest
 
-from hologram_sdk.cloud.protocol import Credentials, encode_message
-from hologram_sdk.errors import ConfigurationError, OutboxFullError
-from hologram_sdk.events import MESSAGE_DROPPED, MESSAGE_FAILED, MESSAGE_QUEUED, MESSAGE_SENT, Event
+from hologram_sdk.base.errors import ConfigurationError, OutboxFullError
+from hologram_sdk.base.events import (
+    MESSAGE_DROPPED,
+    MESSAGE_FAILED,
+    MESSAGE_QUEUED,
+    MESSAGE_SENT,
+    Event,
+)
 from hologram_sdk.outbox import Outbox
 from hologram_sdk.outbox.cloudlink import CloudOutbox
 from hologram_sdk.outbox.delivery import destination_key, tcp_sender
+from hologram_sdk.wire.protocol import Credentials, encode_message
 
 from .servers import RecordingServer, free_port
 

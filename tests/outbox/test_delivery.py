@@ -7,9 +7,8 @@ import threading
 
 import pytest
 
-from hologram_sdk.cloud.protocol import Credentials, encode_message, encode_sms
-from hologram_sdk.errors import CloudConnectionError, ConfigurationError
-from hologram_sdk.events import MESSAGE_FAILED, MESSAGE_SENT, Event
+from hologram_sdk.base.errors import CloudConnectionError, ConfigurationError
+from hologram_sdk.base.events import MESSAGE_FAILED, MESSAGE_SENT, Event
 from hologram_sdk.outbox import Outbox, OutboxItem
 from hologram_sdk.outbox.delivery import (
     OutboxDelivery,
@@ -18,6 +17,7 @@ from hologram_sdk.outbox.delivery import (
     tcp_send,
     tcp_sender,
 )
+from hologram_sdk.wire.protocol import Credentials, encode_message, encode_sms
 
 from .servers import RecordingServer, free_port
 

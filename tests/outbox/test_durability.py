@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from hologram_sdk.errors import OutboxError
+from hologram_sdk.base.errors import OutboxError
 from hologram_sdk.outbox import Outbox
 
 DEST = "127.0.0.1:9999"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hologram_sdk.errors import OutboxFullError
-from hologram_sdk.events import MESSAGE_DROPPED, Event
+from hologram_sdk.base.errors import OutboxFullError
+from hologram_sdk.base.events import MESSAGE_DROPPED, Event
 from hologram_sdk.outbox import Outbox
 
 from ..fuzz_settings import FUZZ

@@ -6,9 +6,9 @@ import select
 import socket
 import threading
 
-from hologram_sdk.cloud.protocol import Credentials, encode_message
 from hologram_sdk.outbox import Outbox
 from hologram_sdk.outbox.delivery import OutboxDelivery, TcpSender
+from hologram_sdk.wire.protocol import Credentials, encode_message
 
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
 
@@ -194,7 +194,7 @@ class FailingClaims(Outbox):
     def claim(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         self.claims += 1
         if self.claims >= self.fail_from:
-            from hologram_sdk.errors import OutboxError
+            from hologram_sdk.base.errors import OutboxError
 
             raise OutboxError("outbox 'test': the disk is full; could not claim messages")
         return super().claim(*args, **kwargs)  # type: ignore[arg-type]

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from hologram_sdk.errors import ConfigurationError, OutboxError, OutboxFullError
-from hologram_sdk.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
+from hologram_sdk.base.errors import ConfigurationError, OutboxError, OutboxFullError
+from hologram_sdk.base.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
 
 DEST = "127.0.0.1:9999"

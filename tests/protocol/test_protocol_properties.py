@@ -13,8 +13,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hologram_sdk.cloud import protocol
-from hologram_sdk.cloud.protocol import (
+from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.wire import protocol
+from hologram_sdk.wire.protocol import (
     Credentials,
     RequestError,
     ResultCode,
@@ -25,7 +26,6 @@ from hologram_sdk.cloud.protocol import (
     parse_reply,
     strip_terminator,
 )
-from hologram_sdk.errors import ConfigurationError
 from tests.fuzz_settings import FUZZ
 
 pytestmark = pytest.mark.fuzz

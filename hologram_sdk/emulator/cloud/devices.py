@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterable
 from typing import Callable, Optional
 
-from hologram_sdk.cloud.protocol import Credentials, Request, RequestError, ResultCode
+from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.cloud.records import Device, PathLike
-from hologram_sdk.errors import ConfigurationError
+from hologram_sdk.wire.protocol import Credentials, Request, RequestError, ResultCode
 
 
 def _same(a: Optional[str], b: Optional[str]) -> bool:

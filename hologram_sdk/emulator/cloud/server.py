@@ -3,7 +3,7 @@
 ``LocalCloud`` answers device requests (JSON messages in both credential formats,
 SMS) exactly as ``shared/reference/cloud-protocol.md`` describes, keeps what it
 accepts in SQLite (:mod:`.store`) before it replies, and can push cloud-to-device
-messages to a device's inbound port. Decoding is ``hologram_sdk.cloud.protocol``'s,
+messages to a device's inbound port. Decoding is ``hologram_sdk.wire.protocol``'s,
 so the client and this server agree byte for byte.
 """
 
@@ -17,22 +17,22 @@ import threading
 import time
 from typing import Optional, Union
 
-from hologram_sdk.cloud.protocol import (
-    TERMINATORS,
-    RequestError,
-    ResultCode,
-    decode_request,
-    encode_reply,
-)
-from hologram_sdk.emulator.cloud.devices import DeviceTable, load_devices_file
-from hologram_sdk.emulator.cloud.records import PathLike, StoredMessage, StoredSMS
-from hologram_sdk.emulator.cloud.store import CloudStore
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     CloudConnectionError,
     CloudTimeoutError,
     ConfigurationError,
     HologramError,
     InboundBindError,
+)
+from hologram_sdk.emulator.cloud.devices import DeviceTable, load_devices_file
+from hologram_sdk.emulator.cloud.records import PathLike, StoredMessage, StoredSMS
+from hologram_sdk.emulator.cloud.store import CloudStore
+from hologram_sdk.wire.protocol import (
+    TERMINATORS,
+    RequestError,
+    ResultCode,
+    decode_request,
+    encode_reply,
 )
 
 #: The package's name: log lines keep the name they had before the split.

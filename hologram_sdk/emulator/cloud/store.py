@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional, Union
 
+from hologram_sdk.base.errors import ConfigurationError, HologramError
 from hologram_sdk.emulator.cloud.records import (
     Device,
     PathLike,
@@ -19,7 +20,6 @@ from hologram_sdk.emulator.cloud.records import (
     _storable,
     _topics_json,
 )
-from hologram_sdk.errors import ConfigurationError, HologramError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (

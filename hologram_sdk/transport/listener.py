@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from hologram_sdk.errors import ConfigurationError, InboundBindError
+from hologram_sdk.base.errors import ConfigurationError, InboundBindError
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import socket
 import time
 from typing import Callable, Optional, Protocol
 
-from hologram_sdk.errors import CloudConnectionError, CloudTimeoutError
+from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,138 @@
+"""Credentials resolution for the CLI and applications: flags, environment, HJSON file, defaults.
+
+Library classes take credentials as arguments and never read the environment
+or files; only :func:`resolve_credentials` does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Optional, Union
+
+from hologram_sdk.base.credentials import parse_credentials
+from hologram_sdk.base.errors import ConfigurationError, CredentialsError
+
+#: Credential fields, and the environment variable each one is read from.
+ENVIRONMENT = {
+    "cloud_id": "HOLOGRAM_CLOUD_ID",
+    "cloud_key": "HOLOGRAM_CLOUD_KEY",
+    "devicekey": "HOLOGRAM_DEVICEKEY",
+}
+FIELDS = tuple(ENVIRONMENT)
+
+MISSING_CREDENTIALS = (
+    "missing credentials: give --cloud_id/--cloud_key, the environment, or -f FILE "
+    "(HOLOGRAM_CLOUD_ID/HOLOGRAM_CLOUD_KEY; a device key: --devicekey, HOLOGRAM_DEVICEKEY)"
+)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def load_credentials_file(path: PathLike) -> dict[str, object]:
+    """Read an HJSON configuration file (comments allowed), as in the reference::
+
+        {
+          // Hologram cloud id (4 characters long)
+          "cloud_id": "xxxx",
+          // Hologram cloud key (4 characters long)
+          "cloud_key": "xxxx"
+        }
+
+    ``devicekey`` (8 characters) may be given instead. Other fields are kept.
+
+    :param path: the file
+    :returns: the file's object, as a dict
+    :raises ConfigurationError: the file is missing or unreadable, is not HJSON,
+        is not an object, or a credential field is not a string
+    """
+    import hjson
+
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as f:
+            parsed = hjson.load(f)
+    except FileNotFoundError:
+        raise ConfigurationError(f"credentials file {name} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigurationError(f"credentials file {name} is a directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read credentials file {name}: {exc}") from None
+    except hjson.HjsonDecodeError as exc:
+        raise ConfigurationError(f"credentials file {name} is not valid HJSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ConfigurationError(
+            f"credentials file {name} must hold an object such as "
+            '{"cloud_id": "xxxx", "cloud_key": "xxxx"}'
+        )
+    data = dict(parsed)
+    for key in FIELDS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(
+                f"credentials file {name}: '{key}' must be a string; "
+                f'quote it, e.g. {key}: "{"x" * (8 if key == "devicekey" else 4)}"'
+            )
+    return data
+
+
+def resolve_credentials(
+    flags: Mapping[str, Optional[str]],
+    environ: Mapping[str, str],
+    file: Optional[PathLike] = None,
+) -> Optional[dict[str, str]]:
+    """Resolve the cloud credentials. The one place that says the order:
+
+    **flags > environment > file > defaults.**
+
+    1. *flags*: ``cloud_id``, ``cloud_key``, ``devicekey`` given on the command
+       line (or by the caller);
+    2. *environment*: ``HOLOGRAM_CLOUD_ID``, ``HOLOGRAM_CLOUD_KEY``,
+       ``HOLOGRAM_DEVICEKEY``;
+    3. *file*: the HJSON file given with ``-f/--file``
+       (:func:`load_credentials_file`);
+    4. *defaults*: none; without credentials the result is ``None`` and the
+       caller decides (``hologram send`` then sends a raw message with
+       ``CustomCloud``).
+
+    Empty values count as absent. The *format* is chosen by the highest
+    source that names any credential: the device key if that source has one,
+    else the ``cloud_id``/``cloud_key`` pair. Within that format each field
+    takes the highest source that has it, so ``--cloud_id`` on the command
+    line can pair with ``cloud_key`` from the file.
+
+    :param flags: values from the command line (``None`` when not given)
+    :param environ: the environment, usually ``os.environ``
+    :param file: an HJSON credentials file, or ``None``
+    :returns: ``{"cloud_id": ..., "cloud_key": ...}``, ``{"devicekey": ...}`` or ``None``
+    :raises CredentialsError: a pair is incomplete, or a value has the wrong length
+    :raises ConfigurationError: the file cannot be used
+    """
+    sources: list[dict[str, str]] = [
+        {k: str(v) for k in FIELDS if (v := flags.get(k))},
+        {k: environ[var] for k, var in ENVIRONMENT.items() if environ.get(var)},
+    ]
+    if file is not None:
+        data = load_credentials_file(file)
+        sources.append({k: s for k in FIELDS if isinstance(s := data.get(k), str) and s})
+    top = next((s for s in sources if s), None)
+    if top is None:
+        return None
+
+    def first(key: str) -> Optional[str]:
+        return next((s[key] for s in sources if key in s), None)
+
+    if "devicekey" in top:
+        resolved = {"devicekey": top["devicekey"]}
+    else:
+        cloud_id, cloud_key = first("cloud_id"), first("cloud_key")
+        missing = [k for k, v in (("cloud_id", cloud_id), ("cloud_key", cloud_key)) if not v]
+        if missing:
+            flag = missing[0]
+            raise CredentialsError(
+                f"missing credentials: {flag} is not set; give --{flag}, "
+                f"{ENVIRONMENT[flag]}, or {flag} in -f FILE"
+            )
+        resolved = {"cloud_id": str(cloud_id), "cloud_key": str(cloud_key)}
+    parse_credentials(resolved)  # raises CredentialsError with a clear message
+    return resolved
