@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+import tests.support.fuzz  # noqa: F401 (registers the Hypothesis profiles, loads dev)
+
 # No test (nor any CLI subprocess it starts) may touch the user's real state
 # directory, where the default outbox and local-cloud database live.
 _STATE_HOME = tempfile.mkdtemp(prefix="hologram-test-state-")
@@ -75,6 +77,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "allow_leaks: skip the leak check for this test")
     config.addinivalue_line("markers", "fuzz: long-running property tests (make fuzz)")
     config.addinivalue_line("markers", "root: needs root and the ppp package (runs in CI)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Exit status 5 (nothing collected) fails a run; say why in words."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        terminalreporter.write_line(
+            "no tests were collected: check the paths, -k and -m given to pytest "
+            f"(args: {' '.join(config.invocation_params.args) or '(none)'}); "
+            "exit status 5 is a failure", red=True)
 
 
 def pytest_unconfigure(config):

@@ -14,7 +14,7 @@ from hologram_sdk.base.errors import (
     MessageTooLongError,
 )
 from hologram_sdk.modem import pdu
-from tests.fuzz_settings import FUZZ
+from tests.support.fuzz import FUZZ
 
 WHEN = dt.datetime(2024, 1, 13, 12, 34, 56, tzinfo=dt.timezone.utc)
 SUBMIT_HELLO = "0011000B915155550501F00000AA05C8329BFD06"

@@ -2,8 +2,9 @@
 splits requests out of a byte stream, and how the inbound listener turns a
 connection's bytes, in any chunks, into exactly one message.
 
-The pure ones run the shared ``FUZZ`` budget (10,000 examples; ``make fuzz``
-multiplies it); the ones over real sockets use fewer examples to stay fast.
+The pure ones run the Hypothesis profile's budget (``FUZZ``: quick in ``make
+test``, ten times ``ci`` in ``make fuzz``); the ones over real sockets use a
+fixed, small number of examples to stay fast.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from Hologram.CustomCloud import CustomCloud
 from hologram_sdk.emulator.cloud import LocalCloud, find_terminator, request_kind
 from hologram_sdk.wire.protocol import TERMINATORS, ResultCode, encode_reply, parse_reply
-from tests.fuzz_settings import FUZZ
+from tests.support.fuzz import FUZZ
 from tests.hardening.netutil import HOST, connect, free_port, wait_until
 
 SOCKETS = settings(max_examples=100, deadline=None,

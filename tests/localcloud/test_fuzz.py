@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hologram_sdk.emulator.cloud import CloudStore, DeviceTable, RequestHandler
-from tests.fuzz_settings import FUZZ
+from tests.support.fuzz import FUZZ
 from tests.localcloud.util import SEED, exchange, message
 
 #: Every reply the cloud may give: codes 0-8 as a JSON list or as SMS digits.

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hologram_sdk.modem.at import ATChannel, LineKind, LineRouter, _Pending, parse_final
-from tests.fuzz_settings import FUZZ
+from tests.support.fuzz import FUZZ
 
 COMMANDS = [None, "AT", "AT+CSQ", "AT+CREG?", "AT+CMGS=19", "AT+CGSN", "AT^ICCID?"]
 KNOWN = [

@@ -14,7 +14,7 @@ from hologram_sdk.base.errors import (
 )
 from hologram_sdk.network import ppp
 from hologram_sdk.network.ppp import LineKind, PPPOptions, PPPOutput
-from tests.fuzz_settings import FUZZ
+from tests.support.fuzz import FUZZ
 
 SCRIPT = "/opt/hologram/chatscripts/default-script"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hologram_sdk.base.errors import OutboxFullError
 from hologram_sdk.base.events import MESSAGE_DROPPED, Event
 from hologram_sdk.outbox import Outbox
 
-from ..fuzz_settings import FUZZ
+from tests.support.fuzz import fuzz_share
 
 MAX_MESSAGES, MAX_BYTES = 5, 60
 
@@ -28,10 +28,9 @@ def decode(code: int) -> tuple[str, str, int]:
 operations = st.lists(st.integers(0, 359), max_size=14).map(
     lambda codes: [decode(c) for c in codes]
 )
-#: Each example runs about ten SQLite transactions (~2.6 ms with Hypothesis):
-#: FUZZ's 10,000 would take ~26 s, most of this directory's budget. A tenth
-#: here; ``make fuzz`` (factor 10) runs the full 10,000.
-STORE_FUZZ = settings(FUZZ, max_examples=max(1, FUZZ.max_examples // 10))
+#: Each example runs about ten SQLite transactions (~2.6 ms with Hypothesis),
+#: so this property takes a tenth of the profile's examples.
+STORE_FUZZ = fuzz_share(10)
 
 
 @pytest.mark.fuzz

@@ -26,7 +26,7 @@ from hologram_sdk.wire.protocol import (
     parse_reply,
     strip_terminator,
 )
-from tests.fuzz_settings import FUZZ
+from tests.support.fuzz import FUZZ
 
 pytestmark = pytest.mark.fuzz
 
