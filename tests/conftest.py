@@ -12,6 +12,8 @@ import pytest
 
 import tests.support.fuzz  # noqa: F401 (registers the Hypothesis profiles, loads dev)
 
+pytest_plugins = ["tests.support.emulator"]
+
 # No test (nor any CLI subprocess it starts) may touch the user's real state
 # directory, where the default outbox and local-cloud database live.
 _STATE_HOME = tempfile.mkdtemp(prefix="hologram-test-state-")

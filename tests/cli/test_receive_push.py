@@ -5,7 +5,8 @@ import threading
 
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.emulator.cloud import push
-from tests.cli.util import HOLOGRAM, Proc, free_port, run, script
+from tests.cli.util import HOLOGRAM, Proc, run, script
+from tests.support.net import free_port
 
 
 def test_receive_script_prints_pushed_messages_and_stops_on_sigterm(env):

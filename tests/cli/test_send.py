@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.cli.util import HOLOGRAM, clean_env, free_port, run, script
+from tests.cli.util import HOLOGRAM, clean_env, run, script
+from tests.support.net import free_port
 
 CREDS = ["--cloud_id", "q7zx", "--cloud_key", "w9vy"]
 SECRETS = ("q7zx", "w9vy", "m4n5b6v7")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import select
-import socket
 import subprocess
 import sys
 import time
@@ -31,12 +30,6 @@ def clean_env(tmp_path, **extra):
 
 def run(cmd, env, timeout=30):
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Proc:

@@ -20,7 +20,8 @@ from hologram_sdk.base.events import Event
 from hologram_sdk.cloud.base import Cloud, validate_port
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.network.manager import NetworkManager
-from tests.cloud.servers import HOST, ReplyServer, closed_port, free_port, send_raw, wait_until
+from tests.support.net import HOST, closed_port, free_port, send_raw, wait_for
+from tests.support.servers import ReplyServer
 
 
 @pytest.fixture
@@ -148,9 +149,9 @@ def test_unknown_network_lists_the_valid_names():
 
 def test_consume_concatenates_and_empties(inbound):
     send_raw(inbound.receive_port, b"hey there!")
-    assert wait_until(lambda: inbound.popReceivedMessage is not None and _count(inbound) == 1)
+    assert wait_for(lambda: inbound.popReceivedMessage is not None and _count(inbound) == 1)
     send_raw(inbound.receive_port, b"bye!")
-    assert wait_until(lambda: _count(inbound) == 2)
+    assert wait_for(lambda: _count(inbound) == 2)
     assert inbound.consumeReceivedMessage() == "hey there!bye!"
     assert inbound.consumeReceivedMessage() == ""
 
@@ -158,7 +159,7 @@ def test_consume_concatenates_and_empties(inbound):
 def test_pop_returns_one_message_at_a_time(inbound):
     for text in (b"one", b"two", b"\xffraw"):
         send_raw(inbound.receive_port, text)
-        assert wait_until(lambda n=text: _count(inbound) >= 1 and _last(inbound) == n)
+        assert wait_for(lambda n=text: _count(inbound) >= 1 and _last(inbound) == n)
     assert inbound.popReceivedMessage() == "one"
     assert inbound.popReceivedMessage() == "two"
     assert inbound.popReceivedMessage(raw=True) == b"\xffraw"
@@ -168,7 +169,7 @@ def test_pop_returns_one_message_at_a_time(inbound):
 
 def test_non_utf8_text_is_replaced_not_lost(inbound):
     send_raw(inbound.receive_port, b"caf\xe9")
-    assert wait_until(lambda: _count(inbound) == 1)
+    assert wait_for(lambda: _count(inbound) == 1)
     assert inbound.consumeReceivedMessage() == "caf\ufffd"
 
 
@@ -188,7 +189,7 @@ def test_callback_may_consume_the_buffer(inbound):
     inbound.event.subscribe("message.received",
                             lambda: consumed.append(inbound.consumeReceivedMessage()))
     send_raw(inbound.receive_port, b"payload")
-    assert wait_until(lambda: consumed == ["payload"])
+    assert wait_for(lambda: consumed == ["payload"])
     assert inbound.consumeReceivedMessage() == ""
 
 
@@ -201,7 +202,7 @@ def test_close_and_reopen_on_the_same_port(inbound):
     inbound.openReceiveSocket()
     inbound.openReceiveSocket()  # already open: no-op
     send_raw(port, b"again")
-    assert wait_until(lambda: _count(inbound) == 1)
+    assert wait_for(lambda: _count(inbound) == 1)
     assert inbound.consumeReceivedMessage() == "again"
 
 
@@ -210,7 +211,7 @@ def test_custom_cloud_can_send_to_a_custom_cloud(inbound):
     start = time.monotonic()
     assert sender.sendMessage("over loopback") == ""
     assert time.monotonic() - start < 2.0  # the half-close ends the message at once
-    assert wait_until(lambda: _count(inbound) == 1)
+    assert wait_for(lambda: _count(inbound) == 1)
     assert inbound.consumeReceivedMessage() == "over loopback"
 
 

@@ -29,7 +29,8 @@ from hologram_sdk.cloud.hologram import (
     mask_credentials,
 )
 from hologram_sdk.wire.protocol import ResultCode
-from tests.cloud.servers import HOST, ReplyServer, closed_port, free_port, send_raw, wait_until
+from tests.support.net import HOST, closed_port, free_port, send_raw, wait_for
+from tests.support.servers import ReplyServer
 
 SEED = {"cloud_id": "Q7zX", "cloud_key": "K9wV"}
 DEVICEKEY = {"devicekey": "Zq8Lm3Vx"}
@@ -176,7 +177,7 @@ def test_no_credentials_can_receive_but_not_send():
     port = free_port()
     with HologramCloud(None, receive_host=HOST, receive_port=port) as cloud:
         send_raw(port, b"down to the device")
-        assert wait_until(lambda: cloud.popReceivedMessage() == "down to the device")
+        assert wait_for(lambda: cloud.popReceivedMessage() == "down to the device")
         with pytest.raises(CredentialsError):
             cloud.sendMessage("x")
         with pytest.raises(CredentialsError):

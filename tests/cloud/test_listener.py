@@ -12,7 +12,7 @@ import pytest
 
 from hologram_sdk.base.errors import ConfigurationError, InboundBindError
 from hologram_sdk.transport.listener import InboundListener
-from tests.cloud.servers import HOST, send_raw, wait_until
+from tests.support.net import HOST, send_raw, wait_for
 
 
 class Inbox:
@@ -39,14 +39,14 @@ def test_one_connection_is_one_message(inbox):
         assert listener.port > 0
         send_raw(listener.port, b"hello")
         send_raw(listener.port, b"world")
-        assert wait_until(lambda: inbox.count() == 2)
+        assert wait_for(lambda: inbox.count() == 2)
     assert sorted(inbox.messages) == [b"hello", b"world"]
 
 
 def test_non_utf8_bytes_are_delivered_as_they_came(inbox):
     with InboundListener(HOST, 0, inbox) as listener:
         send_raw(listener.port, b"\xff\xfe\x00bin\x80")
-        assert wait_until(lambda: inbox.count() == 1)
+        assert wait_for(lambda: inbox.count() == 1)
     assert inbox.messages == [b"\xff\xfe\x00bin\x80"]
 
 
@@ -58,7 +58,7 @@ def test_many_concurrent_senders_lose_nothing(inbox):
             t.start()
         for t in threads:
             t.join()
-        assert wait_until(lambda: inbox.count() == len(expected))
+        assert wait_for(lambda: inbox.count() == len(expected))
     assert set(inbox.messages) == expected
 
 
@@ -69,7 +69,7 @@ def test_idle_connection_is_cut_and_its_bytes_kept(inbox):
             start = time.monotonic()
             assert sock.recv(1) == b""  # the listener closed it
             assert 0.15 <= time.monotonic() - start < 3.0
-        assert wait_until(lambda: inbox.count() == 1)
+        assert wait_for(lambda: inbox.count() == 1)
     assert inbox.messages == [b"forgot to close"]
 
 
@@ -78,7 +78,7 @@ def test_idle_connection_without_bytes_delivers_nothing(inbox):
         with socket.create_connection((HOST, listener.port), timeout=5) as sock:
             assert sock.recv(1) == b""
         send_raw(listener.port, b"after")
-        assert wait_until(lambda: inbox.count() == 1)
+        assert wait_for(lambda: inbox.count() == 1)
     assert inbox.messages == [b"after"]
 
 
@@ -92,8 +92,8 @@ def test_oversize_message_is_dropped_with_a_log_line_and_others_arrive(inbox, ca
             except OSError:
                 pass  # the listener may cut us while we write
         send_raw(listener.port, b"x" * 1000)  # exactly at the cap is fine
-        assert wait_until(lambda: inbox.count() == 2)
-        assert wait_until(lambda: "dropped" in caplog.text)
+        assert wait_for(lambda: inbox.count() == 2)
+        assert wait_for(lambda: "dropped" in caplog.text)
     assert sorted(inbox.messages) == [b"small", b"x" * 1000]
     assert "over 1000 bytes" in caplog.text
 
@@ -115,7 +115,7 @@ def test_connection_cap_makes_senders_wait_not_fail(inbox):
         finally:
             first.close()
             second.close()
-        assert wait_until(lambda: inbox.count() == 3)
+        assert wait_for(lambda: inbox.count() == 3)
     assert sorted(inbox.messages) == [b"one", b"three", b"two"]
 
 
@@ -129,9 +129,9 @@ def test_callback_exception_is_logged_and_the_listener_goes_on(caplog):
 
     with InboundListener(HOST, 0, handler) as listener:
         send_raw(listener.port, b"boom")
-        assert wait_until(lambda: len(got) == 1)
+        assert wait_for(lambda: len(got) == 1)
         send_raw(listener.port, b"fine")
-        assert wait_until(lambda: len(got) == 2)
+        assert wait_for(lambda: len(got) == 2)
     assert got == [b"boom", b"fine"]
     assert "handler raised" in caplog.text
 
@@ -143,12 +143,12 @@ def test_reopen_on_the_same_port_at_once(inbox):
         sock.sendall(b"pending")
         time.sleep(0.05)
     send_raw(port, b"first")
-    assert wait_until(lambda: inbox.count() == 2)
+    assert wait_for(lambda: inbox.count() == 2)
     listener.close()
     listener.close()  # idempotent
     with InboundListener(HOST, port, inbox) as again:
         send_raw(again.port, b"second")
-        assert wait_until(lambda: inbox.count() == 3)
+        assert wait_for(lambda: inbox.count() == 3)
 
 
 def test_bind_failure_names_the_port_and_the_way_out(inbox):
@@ -186,7 +186,7 @@ def test_close_from_the_callback_does_not_deadlock():
     listener = InboundListener(HOST, 0, handler)
     holder["listener"] = listener
     send_raw(listener.port, b"stop")
-    assert wait_until(lambda: not listener._thread.is_alive())
+    assert wait_for(lambda: not listener._thread.is_alive())
     listener.close()
 
 

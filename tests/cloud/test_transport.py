@@ -13,7 +13,8 @@ import pytest
 from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError
 from hologram_sdk.transport.tcp import send_request
 from hologram_sdk.wire.protocol import parse_reply
-from tests.cloud.servers import HOST, ReplyServer, closed_port
+from tests.support.net import HOST, closed_port
+from tests.support.servers import ReplyServer
 
 
 def _complete(data, closed):

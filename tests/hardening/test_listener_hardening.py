@@ -13,15 +13,15 @@ import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
 from Hologram.CustomCloud import CustomCloud
-from tests.hardening.netutil import (
+from tests.support.net import (
     HOST,
     connect,
     cut_by_peer,
     free_port,
     require_fds,
     reset,
-    send_and_close,
-    wait_until,
+    send_raw,
+    wait_for,
 )
 
 MiB = 1024 * 1024
@@ -72,13 +72,13 @@ def test_200_connections_with_slowloris_garbage_half_closes_and_resets():
 
         def big(_: int) -> None:
             try:
-                send_and_close(port, garbage, timeout=10)
+                send_raw(port, garbage, timeout=10)
             except OSError:  # the listener cuts an oversize message: EPIPE/reset is fine
                 pass
 
         with ThreadPoolExecutor(max_workers=60) as pool:
             bigs = [pool.submit(big, i) for i in range(20)]
-            goods = [pool.submit(send_and_close, port, p) for p in good]
+            goods = [pool.submit(send_raw, port, p) for p in good]
             for f in goods + bigs:
                 f.result(timeout=20)
 
@@ -89,7 +89,7 @@ def test_200_connections_with_slowloris_garbage_half_closes_and_resets():
             got.extend(_drain(cloud))
             return expected <= set(got)
 
-        assert wait_until(all_arrived, timeout=15), f"missing: {expected - set(got)}"
+        assert wait_for(all_arrived, timeout=15), f"missing: {expected - set(got)}"
         # every silent connection was cut after the idle timeout
         assert all(cut_by_peer(s, timeout=5) for s in slow)
         assert all(cut_by_peer(s, timeout=5) for s in half_socks)
@@ -105,8 +105,8 @@ def test_200_connections_with_slowloris_garbage_half_closes_and_resets():
         assert peak < 12 * MiB, f"peak traced memory {peak / MiB:.1f} MiB"
         # still serving after all that
         after: list[bytes] = []
-        send_and_close(port, b"after-the-storm")
-        assert wait_until(lambda: b"after-the-storm" in (after.extend(_drain(cloud)) or after), 5)
+        send_raw(port, b"after-the-storm")
+        assert wait_for(lambda: b"after-the-storm" in (after.extend(_drain(cloud)) or after), 5)
     finally:
         for sock in slow + half_socks:
             sock.close()
@@ -116,8 +116,8 @@ def test_200_connections_with_slowloris_garbage_half_closes_and_resets():
     # the port is free at once: reopening works and serves
     cloud.openReceiveSocket()
     try:
-        send_and_close(port, b"reopened")
-        assert wait_until(lambda: cloud.popReceivedMessage(raw=True) == b"reopened", 5)
+        send_raw(port, b"reopened")
+        assert wait_for(lambda: cloud.popReceivedMessage(raw=True) == b"reopened", 5)
     finally:
         cloud.close()
     assert _inbound_threads() == []
@@ -128,10 +128,10 @@ def test_one_mib_of_random_bytes_arrives_exactly_when_the_cap_allows_it():
     payloads = [os.urandom(MiB) for _ in range(4)]
     with _cloud(port, inbound_max_message_size=2 * MiB) as cloud:
         with ThreadPoolExecutor(max_workers=4) as pool:
-            for f in [pool.submit(send_and_close, port, p, 10) for p in payloads]:
+            for f in [pool.submit(send_raw, port, p, 10) for p in payloads]:
                 f.result(timeout=20)
         got: list[bytes] = []
-        assert wait_until(lambda: len(got.extend(_drain(cloud)) or got) == 4, 10)
+        assert wait_for(lambda: len(got.extend(_drain(cloud)) or got) == 4, 10)
         assert sorted(got) == sorted(payloads)  # non-UTF-8 bytes kept exactly
 
 
@@ -144,10 +144,10 @@ def test_reset_storm_does_not_stop_good_traffic():
                 if i % 2:
                     sock.sendall(b"partial")
                 reset(sock)
-            send_and_close(port, b"good-%d" % round_)
+            send_raw(port, b"good-%d" % round_)
         got: list[bytes] = []
         wanted = {b"good-%d" % r for r in range(5)}
-        assert wait_until(lambda: wanted <= set(got.extend(_drain(cloud)) or got), 10)
+        assert wait_for(lambda: wanted <= set(got.extend(_drain(cloud)) or got), 10)
         assert {m for m in got if m != b"partial"} == wanted
 
 
@@ -165,8 +165,8 @@ def test_memory_stays_bounded_over_rounds_of_oversize_messages():
                     for f in [pool.submit(lambda: _quiet_send(port, garbage))
                               for _ in range(10)]:
                         f.result(timeout=20)
-                send_and_close(port, b"marker")
-                assert wait_until(lambda: b"marker" in _drain(cloud), 5)
+                send_raw(port, b"marker")
+                assert wait_for(lambda: b"marker" in _drain(cloud), 5)
                 peaks.append(tracemalloc.get_traced_memory()[1] - baseline)
             current = tracemalloc.get_traced_memory()[0] - baseline
     finally:
@@ -177,7 +177,7 @@ def test_memory_stays_bounded_over_rounds_of_oversize_messages():
 
 def _quiet_send(port: int, payload: bytes) -> None:
     try:
-        send_and_close(port, payload, timeout=10)
+        send_raw(port, payload, timeout=10)
     except OSError:
         pass
 
@@ -188,12 +188,12 @@ def test_connection_cap_queues_senders_instead_of_losing_them():
         slow = [connect(port) for _ in range(4)]  # every slot taken until IDLE passes
         try:
             with ThreadPoolExecutor(max_workers=20) as pool:
-                for f in [pool.submit(send_and_close, port, b"queued-%d" % i)
+                for f in [pool.submit(send_raw, port, b"queued-%d" % i)
                           for i in range(20)]:
                     f.result(timeout=10)
             got: list[bytes] = []
             wanted = {b"queued-%d" % i for i in range(20)}
-            assert wait_until(lambda: wanted <= set(got.extend(_drain(cloud)) or got), 10)
+            assert wait_for(lambda: wanted <= set(got.extend(_drain(cloud)) or got), 10)
             assert sorted(got) == sorted(wanted)
         finally:
             for sock in slow:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from hologram_sdk.emulator.cloud import LocalCloud
-from tests.hardening.netutil import (
+from tests.support.net import (
     HOST,
     connect,
     cut_by_peer,

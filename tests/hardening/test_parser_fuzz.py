@@ -19,7 +19,7 @@ from Hologram.CustomCloud import CustomCloud
 from hologram_sdk.emulator.cloud import LocalCloud, find_terminator, request_kind
 from hologram_sdk.wire.protocol import TERMINATORS, ResultCode, encode_reply, parse_reply
 from tests.support.fuzz import FUZZ
-from tests.hardening.netutil import HOST, connect, free_port, wait_until
+from tests.support.net import HOST, connect, free_port, wait_for
 
 SOCKETS = settings(max_examples=100, deadline=None,
                    suppress_health_check=[HealthCheck.too_slow,
@@ -141,7 +141,7 @@ def test_listener_delivers_a_connection_as_one_exact_message_whatever_the_chunks
                 last = cut
             sock.sendall(payload[last:])
         got = []
-        assert wait_until(lambda: got.append(cloud.popReceivedMessage(raw=True)) or got[-1], 5)
+        assert wait_for(lambda: got.append(cloud.popReceivedMessage(raw=True)) or got[-1], 5)
         assert got[-1] == payload
         assert cloud.popReceivedMessage(raw=True) is None
         # the text view replaces what is not UTF-8 instead of failing

@@ -8,12 +8,7 @@ import pytest
 from hologram_sdk.base.errors import CloudConnectionError
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.emulator.cloud import push
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.net import free_port
 
 
 def test_push_reaches_a_listening_custom_cloud(cloud):

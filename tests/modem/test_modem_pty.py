@@ -34,17 +34,9 @@ from hologram_sdk.modem.modem import (
     SIMState,
 )
 from hologram_sdk.modem.ms2131 import MS2131
+from tests.support.net import wait_for
 
 CLASSES = {"e303": E303, "ms2131": MS2131, "iota": IOTA}
-
-
-def wait_for(predicate, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.mark.parametrize("profile", ["e303", "ms2131", "iota"])

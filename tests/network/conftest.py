@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from hologram_sdk.emulator.modem import Faults, ModemEmulator
+from hologram_sdk.emulator.modem import Faults
 from hologram_sdk.network.pppd import default_chat_script
 
 DOUBLE = os.path.join(os.path.dirname(__file__), "pppd_double.py")
@@ -23,20 +23,14 @@ def require_chat():
 
 
 @pytest.fixture
-def emulator():
+def emulator(make_emulator):
     """Factory: ``emulator(profile, dial_result=..., **settings)`` -> a started emulator."""
-    made = []
 
     def make(profile="e303", *, dial_result="CONNECT", escape_guard=GUARD, **settings):
-        emu = ModemEmulator(profile, faults=Faults(dial_result=dial_result),
-                            escape_guard=escape_guard, **settings)
-        made.append(emu)
-        emu.start()
-        return emu
+        return make_emulator(profile, faults=Faults(dial_result=dial_result),
+                             escape_guard=escape_guard, **settings)
 
-    yield make
-    for emu in made:
-        emu.close()
+    return make
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.network.conftest import require_chat
+from tests.support.net import wait_for
 
 
 def hologram(*args, timeout=30):
@@ -16,15 +16,6 @@ def hologram(*args, timeout=30):
         capture_output=True, text=True, timeout=timeout, check=False,
     )
     return done
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_status_at_a_glance(emulator, tmp_path):
@@ -108,7 +99,7 @@ def test_ppp_connect_status_disconnect(emulator, pppd_double, tmp_path):
         assert connect.returncode == 0, err
         assert "connected on" in out and "local 100.64.7.2, remote 100.64.7.1" in out
         assert not state.exists()
-        assert not emu.in_data_mode
+        assert wait_for(lambda: not emu.in_data_mode, 5)  # the hangup reaches it after the exit
     finally:
         if connect.poll() is None:
             connect.kill()

@@ -5,7 +5,6 @@ Serial mode: SDK -> modem emulator on a pty (+USOCR/+USOCO/+USOWR, +UUSORD,
 """
 
 import os
-import socket
 import threading
 import time
 
@@ -32,22 +31,9 @@ from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.cellular import Cellular, ReconnectPolicy
 from hologram_sdk.network.manager import NetworkManager
 from tests.network.conftest import require_chat
+from tests.support.net import free_port, wait_for
 
 CREDS = {"cloud_id": "ab12", "cloud_key": "cd34"}
-
-
-def free_port():
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def record(bus, *names):

@@ -12,6 +12,7 @@ import pytest
 from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
 from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.serial_mode import ModemSocketListener, ModemSocketTransport
+from tests.support.net import free_port
 
 
 class OneShotServer:
@@ -115,11 +116,6 @@ def test_bad_timeout_is_rejected(iota):
             ModemSocketTransport(stack)("127.0.0.1", 9, b"x", 0)
 
 
-def _free_port():
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
 def test_listener_receives_one_message_per_connection(iota):
     emu, modem = iota
     got = []
@@ -130,7 +126,7 @@ def test_listener_receives_one_message_per_connection(iota):
             got.append(data)
             arrived.notify_all()
 
-    port = _free_port()
+    port = free_port()
     with ModemSocketListener(modem.sockets(), port, on_message, idle_timeout=5) as listener:
         assert listener.is_open
         for count, text in enumerate((b"first inbound", b"second \x00\xff binary"), 1):
@@ -164,7 +160,7 @@ def test_shared_table_inbound_after_a_request_reusing_the_socket_id(iota):
             got.append(data)
             arrived.notify_all()
 
-    port = _free_port()
+    port = free_port()
     with modem.sockets() as stack:
         transport = ModemSocketTransport(stack)
         with ModemSocketListener(stack, port, on_message, owns_stack=False,

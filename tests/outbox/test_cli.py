@@ -12,8 +12,8 @@ from hologram_sdk.cli import main
 from hologram_sdk.outbox import Outbox
 from hologram_sdk.outbox.delivery import destination_key
 from hologram_sdk.wire.protocol import Credentials, encode_message
-
-from .servers import RecordingServer, free_port
+from tests.support.net import free_port
+from tests.support.servers import RecordingServer
 
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
 

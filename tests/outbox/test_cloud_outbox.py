@@ -24,20 +24,11 @@ from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.cloud.hologram import ERR_AUTHINVALID, ERR_OK, ERR_QUEUED, HologramCloud
 from hologram_sdk.emulator.cloud import CloudStore, LocalCloud
 from hologram_sdk.outbox import Outbox
-
-from .servers import RecordingServer, free_port
+from tests.support.net import free_port, wait_for
+from tests.support.servers import RecordingServer
 
 SEED = {"cloud_id": "ab12", "cloud_key": "cd34"}
 HOST = "127.0.0.1"
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def hologram(port, outbox, credentials=SEED):

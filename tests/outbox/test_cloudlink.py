@@ -20,19 +20,10 @@ from hologram_sdk.outbox import Outbox
 from hologram_sdk.outbox.cloudlink import CloudOutbox
 from hologram_sdk.outbox.delivery import destination_key, tcp_sender
 from hologram_sdk.wire.protocol import Credentials, encode_message
-
-from .servers import RecordingServer, free_port
+from tests.support.net import free_port, wait_for
+from tests.support.servers import RecordingServer
 
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def link(spec, bus, up=lambda: True, **kwargs):

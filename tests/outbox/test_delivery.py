@@ -18,8 +18,8 @@ from hologram_sdk.outbox.delivery import (
     tcp_sender,
 )
 from hologram_sdk.wire.protocol import Credentials, encode_message, encode_sms
-
-from .servers import RecordingServer, free_port
+from tests.support.net import free_port
+from tests.support.servers import RecordingServer
 
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
 

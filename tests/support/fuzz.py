@@ -7,8 +7,8 @@
 - ``fuzz`` (``make fuzz``): ten times ``ci``.
 
 The property tests take their number of examples from the profile through
-``@FUZZ``; one whose examples are each costly takes ``fuzz_share(n)``. Tests with a fixed budget (over real sockets)
-keep their own ``settings``.
+``@FUZZ``; one whose examples are each costly takes ``fuzz_share(n)``.
+Tests with a fixed budget (over real sockets) keep their own ``settings``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Helpers for the hardening tests: free ports, abusive clients, bounded waits."""
+"""Loopback helpers: free ports, bounded waits, and small clients (plain and abusive)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import resource
 import socket
 import struct
 import time
+from typing import Callable
 
 import pytest
 
@@ -16,14 +17,32 @@ def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def closed_port() -> int:
+    """A port that refuses connections (bound once, then released)."""
+    return free_port()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 15.0,
+             interval: float = 0.01) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; the
+    last answer (a bool) is what counts, so ``assert wait_for(...)`` reads well."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
 
 
 def connect(port: int, timeout: float = 5.0) -> socket.socket:
     return socket.create_connection((HOST, port), timeout=timeout)
 
 
-def send_and_close(port: int, payload: bytes, timeout: float = 5.0) -> None:
+def send_raw(port: int, payload: bytes, timeout: float = 5.0) -> None:
+    """Connect, write ``payload``, close: one inbound message."""
     with connect(port, timeout) as sock:
         sock.sendall(payload)
 
@@ -32,15 +51,6 @@ def reset(sock: socket.socket) -> None:
     """Close with SO_LINGER 0: the peer gets RST instead of FIN."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def cut_by_peer(sock: socket.socket, timeout: float) -> bool:
