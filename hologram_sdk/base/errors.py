@@ -6,9 +6,11 @@ Builtin bases are mixed in where they fit, so ``except TimeoutError`` or
     HologramError
     ├── ConfigurationError (ValueError)        bad argument, port, credentials, file
     │   ├── CredentialsError                   missing or malformed credentials
+    │   │   └── AuthenticationError            TOTP/SIM-OTP: no ICCID/IMSI from the SIM
     │   ├── InvalidPhoneNumberError            not E.164 with '+' and 7-15 digits
     │   ├── MessageTooLongError                SMS longer than its limit
     │   └── UnknownInterfaceError              network/modem name not in the registry
+    ├── ClockNotSetError                       the clock reads before 2020: no OTP
     ├── DriverNotAvailableError (NotImplementedError)
     ├── CloudError                             talking to the cloud failed
     │   ├── CloudConnectionError (ConnectionError)   refused, reset, unreachable
@@ -27,7 +29,8 @@ Builtin bases are mixed in where they fit, so ``except TimeoutError`` or
     │   │   ├── SIMFailureError                CME 13
     │   │   ├── SIMBusyError                   CME 14 (retried before raising)
     │   │   └── NoNetworkServiceError          CME 30
-    │   └── ModemTimeoutError (TimeoutError)   no final result code in time
+    │   ├── ModemTimeoutError (TimeoutError)   no final result code in time
+    │   └── SIMAuthenticationError             +CSIM AUTHENTICATE refused (status word)
     └── NetworkError (ConnectionError)         bringing the link up or keeping it
         ├── PermissionDeniedError (PermissionError)  pppd needs root
         └── PPPError                           pppd could not start or run
@@ -69,6 +72,18 @@ class MessageTooLongError(ConfigurationError):
 
 class UnknownInterfaceError(ConfigurationError):
     """A network interface or modem name is not one the SDK knows."""
+
+
+class AuthenticationError(CredentialsError):
+    """TOTP or SIM-OTP cannot get its credentials: the SIM's ICCID and IMSI (0.10's name).
+
+    A :class:`CredentialsError`: ``HologramCloud({})`` means TOTP (0.10), and
+    without a modem it lacks credentials as much as with no key at all.
+    """
+
+
+class ClockNotSetError(HologramError):
+    """The time source reads before 2020 (no RTC, no NTP yet): an OTP would be refused."""
 
 
 class DriverNotAvailableError(HologramError, NotImplementedError):
@@ -184,6 +199,18 @@ class ModemTimeoutError(ModemError, TimeoutError):
         self.partial = list(partial)
         self.timeout = timeout
         super().__init__(f"no answer to {command!r} within {timeout:g} s (got {self.partial!r})")
+
+
+class SIMAuthenticationError(ModemError):
+    """The SIM refused AUTHENTICATE over ``AT+CSIM``; ``status_word`` says why (``6982``...).
+
+    :param status_word: the four hex digits SW1 SW2
+    """
+
+    def __init__(self, status_word: str, meaning: str = "") -> None:
+        self.status_word = status_word
+        detail = f" ({meaning})" if meaning else ""
+        super().__init__(f"the SIM refused AUTHENTICATE: status word {status_word}{detail}")
 
 
 # --- network ---------------------------------------------------------------

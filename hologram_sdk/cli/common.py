@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from hologram_sdk.base.config import MISSING_CREDENTIALS, resolve_credentials
 from hologram_sdk.base.errors import (
+    AuthenticationError,
     CloudConnectionError,
     CloudTimeoutError,
     ConfigurationError,
@@ -149,6 +150,8 @@ def explain(exc: BaseException, host: str = "", port: int = 0, timeout: float = 
             f"cannot reach {where}: {_reason(exc)}; check --host/--port and that the "
             "server is running"
         )
+    if isinstance(exc, AuthenticationError) and exc.__cause__ is not None:
+        return CLIError(f"{exc} ({exc.__cause__})")  # e.g. the modem's port is missing
     if isinstance(exc, ConfigurationError):
         return CLIError(str(exc), EXIT_USAGE)
     if isinstance(exc, HologramError):
@@ -169,15 +172,51 @@ if TYPE_CHECKING:
     from hologram_sdk.cloud.hologram import HologramCloud
 
 
+def add_authtype(parser: argparse.ArgumentParser) -> None:
+    """``--authtype`` and the modem holding the SIM that TOTP and SIM-OTP need."""
+    parser.add_argument(
+        "--authtype",
+        choices=("csrpsk", "totp", "sim-otp"),
+        default=None,
+        help="how to authenticate: csrpsk (the credentials; the default with them), "
+        "totp (the SIM's ICCID/IMSI) or sim-otp (the SIM computes each token); the "
+        "last two read the SIM through --modem-port",
+    )
+    parser.add_argument(
+        "--modem-port",
+        help="the modem with the SIM for totp/sim-otp: device path or URL "
+        "(default: the one found on USB)",
+    )
+    parser.add_argument(
+        "--modem-profile", help="its profile: e303, ms2131 or iota (default: from the port)"
+    )
+
+
+def _auth_modem(args: argparse.Namespace) -> Any:
+    """The modem for ``--authtype totp|sim-otp`` (None for csrpsk)."""
+    if getattr(args, "authtype", None) not in ("totp", "sim-otp"):
+        return None
+    from hologram_sdk.cli.modem import _open_modem
+
+    where = argparse.Namespace(
+        port=getattr(args, "modem_port", None),
+        profile=getattr(args, "modem_profile", None),
+        baud="9600",
+        timeout=5.0,
+    )
+    return _open_modem(where)
+
+
 def hologram_request(
     args: argparse.Namespace,
-    credentials: dict[str, str],
+    credentials: Optional[dict[str, str]],
     request: Callable[[HologramCloud], ResultCode],
 ) -> int:
     """Make one request to the Hologram cloud (or ``--host/--port``) and report it.
 
     A one-shot command reports a failure: it does not leave the message queued,
-    so the cloud has no outbox here.
+    so the cloud has no outbox here. ``--authtype totp|sim-otp`` reads the SIM
+    through the modem (``--modem-port``).
 
     :raises CLIError: the cloud could not be reached, or it refused the request
     """
@@ -187,9 +226,17 @@ def hologram_request(
     host = args.host or DEFAULT_SEND_HOST
     port = args.port or DEFAULT_SEND_PORT
     cloud = None
+    modem = None
     try:
+        modem = _auth_modem(args)
         cloud = HologramCloud(
-            credentials, enable_inbound=False, send_host=host, send_port=port, outbox=False
+            credentials if credentials is not None else {},
+            enable_inbound=False,
+            authentication_type=getattr(args, "authtype", None),
+            modem=modem,
+            send_host=host,
+            send_port=port,
+            outbox=False,
         )
         code = request(cloud)
     except (HologramError, OSError) as exc:
@@ -197,6 +244,8 @@ def hologram_request(
     finally:
         if cloud is not None:
             cloud.close()
+        if modem is not None:
+            modem.close()
     print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
     if not result_was_success(code):
         raise refusal(code, host, port)

@@ -8,6 +8,7 @@ from hologram_sdk.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     CLIError,
+    add_authtype,
     add_credentials,
     add_verbose,
     credentials_from,
@@ -25,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
     """The reference's ``hologram_send.py`` flags (shared by ``hologram send``)."""
     parser.add_argument("message", nargs="?", help="the message to send")
     add_credentials(parser)
+    add_authtype(parser)
     parser.add_argument(
         "--timeout",
         type=positive_timeout,
@@ -80,7 +82,7 @@ def _send(args: argparse.Namespace) -> int:
         raise CLIError(f"no message: give MESSAGE{hint} (quote it if it has spaces)", EXIT_USAGE)
     credentials = credentials_from(args)
     topics = [t for t in (args.topic or []) if t]
-    if credentials is None:
+    if credentials is None and args.authtype not in ("totp", "sim-otp"):
         if not args.host or not args.port:
             raise CLIError(
                 "missing credentials: give --cloud_id/--cloud_key, the environment, or -f FILE "

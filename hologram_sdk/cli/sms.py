@@ -7,8 +7,10 @@ import argparse
 from hologram_sdk.cli.common import (
     EXIT_USAGE,
     CLIError,
+    add_authtype,
     add_credentials,
     add_verbose,
+    credentials_from,
     fail,
     hologram_request,
     port_value,
@@ -23,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
     """The reference's ``hologram_sms.py`` flags, plus ``--host/--port/--timeout``."""
     parser.add_argument("message", nargs="?", help="the SMS text (at most 160 characters)")
     add_credentials(parser)
+    add_authtype(parser)
     parser.add_argument(
         "--destination", nargs="?", help="destination number in E.164 with '+', e.g. +15551234567"
     )
@@ -64,7 +67,10 @@ def _send(args: argparse.Namespace) -> int:
         )
     if args.message is None:
         raise CLIError("no message: give MESSAGE (quote it if it has spaces)", EXIT_USAGE)
-    credentials = require_credentials(args)
+    if args.authtype in ("totp", "sim-otp"):
+        credentials = credentials_from(args)
+    else:
+        credentials = require_credentials(args)
     return hologram_request(
         args,
         credentials,

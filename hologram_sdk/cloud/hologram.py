@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Optional, Union
+from typing import Any, ClassVar, Optional, Union
 
-from hologram_sdk.base.errors import CredentialsError
+from hologram_sdk.base.errors import AuthenticationError, ConfigurationError, CredentialsError
 from hologram_sdk.base.events import MESSAGE_SENT
+from hologram_sdk.cloud import auth as _auth
 from hologram_sdk.cloud.custom import CustomCloud, Message
 from hologram_sdk.wire import protocol
 from hologram_sdk.wire.protocol import ResultCode
@@ -31,6 +32,8 @@ ERR_QUEUED = ResultCode.ERR_QUEUED
 
 _SECRET_FIELDS = re.compile(r'("(?:s|c|k|devicekey|cloud_id|cloud_key)"\s*:\s*)"(?:[^"\\]|\\.)*"')
 _SMS_AUTH = re.compile(r"^S[^+]*(?=\+)")
+#: the compact auth string: the device id is masked like an ICCID, the OTP/token hidden
+_COMPACT_AUTH = re.compile(r"^([CH])(\S{0,2})\S* (\S+) \S+ ")
 
 
 def mask_credentials(payload: Union[bytes, str]) -> str:
@@ -38,6 +41,9 @@ def mask_credentials(payload: Union[bytes, str]) -> str:
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
     if text.startswith("S"):
         return _SMS_AUTH.sub("S***", text, count=1)
+    if text[:1] in ("C", "H"):
+        masked = _COMPACT_AUTH.sub(r"\1\2*** \3 *** ", text, count=1)
+        return masked.replace("\x00", "\\0") if masked != text else text[:1] + "***"
     return _SECRET_FIELDS.sub(r'\1"***"', text)
 
 
@@ -72,9 +78,22 @@ class HologramCloud(CustomCloud):
     With ``outbox=False`` those failures raise ``CloudConnectionError`` or
     ``CloudTimeoutError`` instead.
 
+    **Authentication** (``authentication_type``): ``'csrpsk'`` (the credentials
+    above), ``'totp'`` (the SIM's ICCID and IMSI, read from the modem at
+    construction; the credentials are not used) or ``'sim-otp'`` (the SIM
+    computes each request's token over ``AT+CSIM`` after a nonce from the
+    cloud). Left out, it is ``'csrpsk'`` when the credentials carry a key and
+    ``'totp'`` otherwise (see :mod:`hologram_sdk.cloud.auth`). TOTP and SIM-OTP
+    requests are never stored in the outbox (they carry a one-time password
+    that would be stale, and secret, on disk): a transport failure raises.
+    SIM-OTP needs the host's TCP (PPP or non-network mode), not serial mode.
+
     :param credentials: see above
     :param enable_inbound: open the inbound listener now
     :param network: network interface name ('' = non-network mode)
+    :param authentication_type: ``'csrpsk'``, ``'totp'``, ``'sim-otp'`` or ``None``
+    :param clock: TOTP/SIM-OTP time source: ``None`` (the system clock),
+        ``'modem'`` (the modem's ``AT+CCLK?``) or a callable giving Unix seconds
     :param send_host: override of the cloud host (tests, a local cloud)
     :param send_port: override of the cloud port
     :param receive_host: override of the inbound address
@@ -82,25 +101,41 @@ class HologramCloud(CustomCloud):
     :param outbox: ``None`` (the default durable outbox), a path, an ``Outbox``,
         or ``False`` (see :class:`~hologram_sdk.cloud.base.Cloud`)
     :raises CredentialsError: malformed credentials
+    :raises HologramError: ``Invalid authentication type: <x>``
+    :raises AuthenticationError: TOTP and the modem cannot give its ICCID and IMSI
     """
 
     _half_close = False  # requests are framed by their terminator
+    #: the method when none is named and only a devicekey (or nothing) is given;
+    #: ``None``: csrpsk with a key, totp without (the 0.10 face sets ``'totp'``)
+    default_authentication_type: ClassVar[Optional[str]] = None
 
     def __init__(
         self,
         credentials: Any,
         enable_inbound: bool = True,
         network: str = "",
+        authentication_type: Optional[str] = None,
         *,
+        clock: Union[str, _auth.Clock, None] = None,
         send_host: str = DEFAULT_SEND_HOST,
         send_port: Any = DEFAULT_SEND_PORT,
         receive_host: str = DEFAULT_RECEIVE_HOST,
         receive_port: Any = DEFAULT_RECEIVE_PORT,
         **options: Any,
     ) -> None:
-        self._auth: Optional[protocol.Credentials] = (
-            None if credentials is None else protocol.parse_credentials(credentials)
+        method = _auth.resolve_authentication_type(
+            authentication_type, credentials, self.default_authentication_type
         )
+        self._authentication_type = method
+        self._auth: Optional[protocol.Credentials] = (
+            None
+            if credentials is None or method != "csrpsk"
+            else protocol.parse_credentials(credentials)
+        )
+        self._clock = _auth.clock_from(clock, lambda: self.network.modem)
+        self._totp: Optional[_auth.TOTPAuthenticator] = None
+        self._simotp: Optional[_auth.SIMOTPAuthenticator] = None
         super().__init__(
             credentials,
             send_host=send_host,
@@ -111,6 +146,18 @@ class HologramCloud(CustomCloud):
             network=network,
             **options,
         )
+        if method == "totp":
+            try:
+                iccid, imsi = _auth.read_identity(self.network.modem)
+            except BaseException:
+                self.close()
+                raise
+            self._totp = _auth.TOTPAuthenticator(iccid, imsi, self._clock)
+
+    @property
+    def authentication_type(self) -> str:
+        """``'csrpsk'``, ``'totp'`` or ``'sim-otp'``."""
+        return self._authentication_type
 
     def _require_auth(self) -> protocol.Credentials:
         if self._auth is None:
@@ -161,15 +208,18 @@ class HologramCloud(CustomCloud):
             (``outbox=False``)
         :raises OutboxError: it had to be queued and the outbox could not store it
         """
-        auth = self._require_auth()
-        metadata = None
-        if auth.devicekey:
-            metadata = protocol.metadata_for(_modem_name(self.modem), self.getSDKVersion())
-        payload = protocol.encode_message(auth, message, topics, metadata)
         text = message if isinstance(message, str) else message.decode("utf-8", "replace")
-        code = self._send_request(
-            payload, timeout, "message", protocol.normalize_topics(topics), text
-        )
+        if self._authentication_type != "csrpsk":
+            code = self._send_compact(message, protocol.normalize_topics(topics), None, timeout)
+        else:
+            auth = self._require_auth()
+            metadata = None
+            if auth.devicekey:
+                metadata = protocol.metadata_for(_modem_name(self.modem), self.getSDKVersion())
+            payload = protocol.encode_message(auth, message, topics, metadata)
+            code = self._send_request(
+                payload, timeout, "message", protocol.normalize_topics(topics), text
+            )
         if protocol.result_was_success(code):
             self.event.broadcast(MESSAGE_SENT, message)
         return code
@@ -190,9 +240,64 @@ class HologramCloud(CustomCloud):
         :raises OutboxError: it had to be queued and the outbox could not store it
         """
         number, text = protocol.validate_sms(destination_number, message)
+        if self._authentication_type != "csrpsk":
+            return self._send_compact(text, None, number, timeout)
         auth = self._require_auth()
         payload = protocol.encode_sms(auth, number, text)
         return self._send_request(payload, timeout, "sms", None, f"SMS to {number}: {text}")
+
+    def _identity_authenticator(self) -> _auth.SIMOTPAuthenticator:
+        if self._simotp is None:
+            modem = self.network.modem
+            if modem is None:
+                raise AuthenticationError(
+                    "SIM-OTP needs a modem with the SIM: pass modem=... or a cellular network"
+                )
+            iccid, imsi = _auth.read_identity(modem)
+            self._simotp = _auth.SIMOTPAuthenticator(
+                iccid, imsi, _auth.sim_authenticator(modem), self._clock
+            )
+        return self._simotp
+
+    def _send_compact(
+        self,
+        message: Message,
+        topics: Optional[list[str]],
+        destination: Optional[str],
+        timeout: float,
+    ) -> ResultCode:
+        """A TOTP or SIM-OTP request, sent now (never queued: see the class docstring)."""
+        text = message if isinstance(message, str) else message.decode("utf-8", "surrogateescape")
+        if "\x00" in text:
+            raise ConfigurationError(
+                "a message sent with TOTP or SIM-OTP may not contain NUL characters"
+            )
+        metadata = protocol.metadata_for(_modem_name(self.modem), self.getSDKVersion())
+        self._require_send_address()
+        if self._totp is not None:
+            payload = self._totp.encode(text, topics, metadata, destination)
+            if self._log.isEnabledFor(logging.DEBUG):
+                self._log.debug("request: %s", mask_credentials(payload))
+            reply = self._deliver(payload, timeout, _reply_complete)
+        else:
+            if self._transport_override() is not None:
+                raise ConfigurationError(
+                    "SIM-OTP needs the host's TCP (PPP or non-network mode): its nonce and "
+                    "request share one connection, which the modem's own sockets do not offer"
+                )
+            simotp = self._identity_authenticator()
+
+            def build(nonce: bytes) -> bytes:
+                payload = simotp.encode(nonce, text, topics, metadata, destination)
+                if self._log.isEnabledFor(logging.DEBUG):
+                    self._log.debug("request: %s", mask_credentials(payload))
+                return payload
+
+            self._log.info("Connecting to %s (SIM-OTP)", self.send_host)
+            reply = _auth.exchange_with_nonce(self.send_host, self.send_port, build, timeout)
+        code = protocol.parse_reply(reply, closed=True).code
+        self._log.info("Result: %s (%s)", int(code), code.description)
+        return code
 
     def getResultString(self, result_code: int) -> str:
         """A description of a result code (unknown codes describe ``ERR_UNKNOWN``)."""

@@ -413,7 +413,10 @@ _MASKED_COMMANDS = ("AT+CIMI", "AT+CCID", "AT^ICCID", "AT+ICCID", "AT+QCCID", "A
 
 
 def mask_line(line: str, command: Optional[str]) -> str:
-    """``line`` with IMSI/ICCID values replaced by ``*`` (for logging)."""
+    """``line`` with IMSI/ICCID values replaced by ``*`` (for logging), and the SIM's
+    answer to ``AT+CSIM`` (SRES/Kc of SIM-OTP) hidden."""
+    if command and command.strip().upper().startswith("AT+CSIM"):
+        return re.sub(r'"[0-9A-Fa-f]*([0-9A-Fa-f]{4})"', r'"***\1"', line)
     if command and command.strip().upper().startswith(_MASKED_COMMANDS):
         return re.sub(r"\d{6,}[Ff]?", lambda m: m.group(0)[:2] + "*" * (len(m.group(0)) - 2), line)
     return _ICCID_RE.sub(lambda m: "89" + "*" * (len(m.group(0)) - 2), line)

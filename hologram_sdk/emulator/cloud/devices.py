@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Callable, Optional
 
 from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.records import Device, PathLike
 from hologram_sdk.wire.protocol import Credentials, Request, RequestError, ResultCode
 
@@ -69,6 +70,8 @@ def load_devices_file(path: PathLike) -> list[Device]:
         if dev_name in seen:
             raise ConfigurationError(f"{where}: the name {dev_name!r} is used twice")
         seen.add(dev_name)
+        if cloud_auth.is_auth_entry(entry):  # TOTP/SIM-OTP devices: see .auth
+            continue
         if entry.get("devicekey"):
             if len(entry["devicekey"]) != 8:
                 raise ConfigurationError(f"{where}: 'devicekey' must be 8 characters")

@@ -15,7 +15,7 @@ import selectors
 import socket
 import threading
 import time
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from hologram_sdk.base.errors import (
     CloudConnectionError,
@@ -24,6 +24,7 @@ from hologram_sdk.base.errors import (
     HologramError,
     InboundBindError,
 )
+from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.devices import DeviceTable, load_devices_file
 from hologram_sdk.emulator.cloud.records import PathLike, StoredMessage, StoredSMS
 from hologram_sdk.emulator.cloud.store import CloudStore
@@ -152,7 +153,17 @@ def _reason(exc: OSError) -> str:
 
 
 class _Conn:
-    __slots__ = ("buf", "consumed", "deadline", "drained", "out", "peer", "sock", "state")
+    __slots__ = (
+        "buf",
+        "consumed",
+        "deadline",
+        "drained",
+        "out",
+        "peer",
+        "sock",
+        "state",
+        "ticket",
+    )
 
     def __init__(self, sock: socket.socket, peer: str, deadline: float) -> None:
         self.sock = sock
@@ -164,6 +175,8 @@ class _Conn:
         self.drained = 0
         #: the whole input was the request: closing after the reply resets nothing
         self.consumed = False
+        #: the SIM-OTP nonce issued on this connection (.auth), used once
+        self.ticket: Optional[cloud_auth.NonceTicket] = None
 
 
 _LISTENER = "listener"
@@ -187,7 +200,13 @@ class LocalCloud:
     :param idle_timeout: seconds a connection may stay silent before it is closed
     :param max_connections: connections served at once
     :param drain_timeout: seconds to wait for the client to close after the reply
+    :param auth_window: TOTP/SIM-OTP: time steps a device's clock may be off (±)
+    :param auth_clock: TOTP/SIM-OTP: the cloud's time (Unix seconds; ``time.time``)
+    :param nonce_ttl: SIM-OTP: seconds a nonce stays valid
     :raises ConfigurationError: bad devices file or database path
+
+    TOTP and SIM-OTP devices come only from the devices file (``auth``,
+    ``iccid``, ``imsi``, ``ki``, ``opc``): see :mod:`~hologram_sdk.emulator.cloud.auth`.
     """
 
     def __init__(
@@ -201,6 +220,9 @@ class LocalCloud:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
+        auth_window: int = cloud_auth.DEFAULT_WINDOW,
+        auth_clock: Optional[Callable[[], float]] = None,
+        nonce_ttl: float = cloud_auth.DEFAULT_NONCE_TTL,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0..65535, not {port!r}")
@@ -218,6 +240,13 @@ class LocalCloud:
         self.drain_timeout = float(drain_timeout)
         self.log = logger.getChild(type(self).__name__)
         self._listed = load_devices_file(devices) if devices is not None else None
+        self._auth = cloud_auth.AuthVerifier(
+            cloud_auth.load_auth_devices_file(devices) if devices is not None else (),
+            window=auth_window,
+            clock=auth_clock or time.time,
+            nonce_ttl=nonce_ttl,
+        )
+        self._compact: Optional[cloud_auth.CompactHandler] = None
         self._lifecycle = threading.Lock()
         self._started = False
         self._closed = False
@@ -259,6 +288,7 @@ class LocalCloud:
                     store.devices(), open_registration=True, on_register=store.add_device
                 )
             self._handler = RequestHandler(store, table, log=self.log)
+            self._compact = cloud_auth.CompactHandler(self._auth, store, log=self.log)
             self._listener = listener
             self.port = listener.getsockname()[1]
             self._wake_r, self._wake_w = socket.socketpair()
@@ -274,7 +304,7 @@ class LocalCloud:
             self._started = True
             self._thread.start()
         mode = (
-            f"{len(table)} listed devices"
+            f"{len(table) + len(self._auth)} listed devices"
             if self._listed is not None
             else "any credentials (devices registered on first contact)"
         )
@@ -463,6 +493,8 @@ class LocalCloud:
         start = max(0, len(conn.buf) - 3)
         conn.buf += data
         conn.deadline = time.monotonic() + self.idle_timeout
+        if self._service_compact(conn):  # TOTP/SIM-OTP (.auth)
+            return
         found = find_terminator(conn.buf, start)
         if found is not None and sum(found) <= self.max_request_bytes:
             conn.consumed = sum(found) == len(conn.buf)
@@ -477,6 +509,35 @@ class LocalCloud:
                 self.max_request_bytes,
             )
             self._reply(conn, encode_reply(kind, ResultCode.ERR_PAYLOADINVALID))
+
+    def _service_compact(self, conn: _Conn) -> bool:
+        """Serve a compact request (TOTP/SIM-OTP); False when the input is not one."""
+        if not cloud_auth.is_compact(conn.buf):  # JSON or SMS: no copy
+            return False
+        kind = cloud_auth.frame(bytes(conn.buf))
+        assert self._compact is not None
+        if kind == "nonce":  # answered at once; the request follows on this connection
+            conn.buf = bytearray()
+            conn.ticket = self._auth.issue_nonce()
+            try:
+                sent = conn.sock.send(conn.ticket.nonce)
+            except OSError:
+                sent = 0
+            if sent != len(conn.ticket.nonce):
+                self._finish(conn)
+        elif kind == "request":
+            ticket, conn.ticket = conn.ticket, None  # a nonce is used once
+            conn.consumed = True
+            self._reply(conn, self._compact.handle(bytes(conn.buf), ticket, conn.peer))
+        elif len(conn.buf) > self.max_request_bytes:
+            self.log.info(
+                "compact request from %s refused: %d (over %d bytes)",
+                conn.peer,
+                int(ResultCode.ERR_PAYLOADINVALID),
+                self.max_request_bytes,
+            )
+            self._reply(conn, str(int(ResultCode.ERR_PAYLOADINVALID)).encode())
+        return True
 
     def _answer(self, conn: _Conn, body: bytes) -> None:
         assert self._handler is not None

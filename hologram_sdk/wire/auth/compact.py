@@ -101,7 +101,7 @@ def encode(
     return text.encode("utf-8", errors="surrogateescape")
 
 
-def is_compact(data: bytes) -> bool:
+def is_compact(data: Union[bytes, bytearray]) -> bool:
     """Whether a request (so far) is in the compact format, nonce request included."""
     return data[:1] in (b"C", b"H", b"N")
 
