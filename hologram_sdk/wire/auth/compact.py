@@ -67,6 +67,14 @@ def _field(kind: str, value: str, what: str) -> str:
     return f"{kind}{value}\x00"
 
 
+def payload_field(kind: str, value: str) -> str:
+    """One field: its type letter (``M``, ``T``, ``B``, ``S``), the value, NUL.
+
+    :raises ValueError: a NUL inside the value
+    """
+    return _field(kind, value, f"a {kind} field")
+
+
 def payload(
     message: str,
     topics: Optional[Sequence[str]] = None,
