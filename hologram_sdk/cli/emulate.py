@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
     modem = kinds.add_parser(
         "modem",
         help="an AT modem on a pseudo-terminal; prints its device path",
-        description="Run an emulated E303/MS2131/iota modem on a pty until Ctrl-C or SIGTERM. "
+        description="Run an emulated modem (Huawei E303/MS2131/E372, u-blox SARA-U201/R410/R404, "
+        "Quectel BG96/EC21/EC25) on a pty until Ctrl-C or SIGTERM. "
         "The first line on stdout is the device path.",
     )
     modem.add_argument("--profile", choices=sorted(PROFILES), default="e303")
@@ -48,8 +49,15 @@ def register(subparsers: Any) -> None:
     modem.add_argument(
         "--rat",
         choices=list(RATS),
-        default="utran",
-        help="utran: registered on +CREG/+CGREG (3G); lte: on +CEREG only, as an LTE Cat-M modem",
+        default=None,
+        help="the radio it registers on (default: the profile's first): utran (3G, "
+        "+CREG/+CGREG), lte (+CEREG; LTE-M modems in the EPS domain only), nbiot (+CEREG, AcT 9)",
+    )
+    modem.add_argument(
+        "--location",
+        default=None,
+        metavar="LAT,LON[,ALT]",
+        help="the position fix +ULOC/+QGPSLOC report, or 'none' for no fix",
     )
     modem.add_argument("--operator", default="Test Network")
     modem.add_argument("--imei")
@@ -60,7 +68,7 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=IP",
-        help="let +USOCO reach NAME at IP (127.0.0.1 or ::1); repeatable",
+        help="let the socket commands reach NAME at IP (127.0.0.1 or ::1); repeatable",
     )
     modem.set_defaults(func=run_modem)
 
@@ -81,6 +89,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "operator": args.operator,
         "hosts": hosts,
     }
+    if args.location is not None:
+        options["location"] = args.location
     for name in ("imei", "iccid", "imsi"):
         if getattr(args, name):
             options[name] = getattr(args, name)

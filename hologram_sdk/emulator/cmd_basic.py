@@ -1,139 +1,216 @@
-"""V.250 basics (E Q V X Z &F I S H O A D) and the identity commands (+CGMI, +CCID...)."""
+"""V.250 basics (E Q V X Z &F I S H O A D), +CMEE, identity (+CGMI, +CGSN...), +CLAC."""
 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
-from hologram_sdk.emulator.atargs import _Fail, _Final, _int, _syntax
-from hologram_sdk.emulator.profiles import DIAL_RESULTS
-from hologram_sdk.emulator.state import EmulatorState
+from hologram_sdk.base.digits import is_digits
+from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.emulator.atcommand import (
+    Command,
+    CommandFailed,
+    CommandTable,
+    FinalResult,
+    int_arg,
+    require,
+)
+from hologram_sdk.emulator.line import LineDiscipline
+from hologram_sdk.emulator.profiles import DIAL_RESULTS, Profile
+from hologram_sdk.emulator.radio import Radio
+from hologram_sdk.emulator.records import Faults
 
 
-class BasicCommands(EmulatorState):
-    """Handlers of the V.250 commands, identity queries and the on/off no-ops."""
+class BasicCommands:
+    """The V.250 command set, the packet-data dial, and +CMEE.
 
-    def _h_ok(self, op: str, args: list[str]) -> list[str]:
+    :param restore: puts back the settings ATZ and AT&F restore (all families')
+    """
+
+    def __init__(
+        self,
+        line: LineDiscipline,
+        radio: Radio,
+        faults: Faults,
+        profile: Profile,
+        restore: Callable[[], None],
+    ) -> None:
+        self.line = line
+        self.radio = radio
+        self.faults = faults
+        self.profile = profile
+        self._restore = restore
+        self.sregs: dict[int, int] = {0: 0, 2: 43, 3: 13, 4: 10, 5: 8, 7: 50, 12: 50}
+
+    @staticmethod
+    def _flag(args: list[str], hi: int = 1) -> int:
+        return int_arg(args[0] or "0", 0, hi)
+
+    def e(self, op: str, args: list[str]) -> list[str]:
+        self.line.echo = bool(self._flag(args))
         return []
 
-    def _flag(self, op: str, args: list[str], hi: int = 1) -> int:
-        return _int(args[0] or "0", 0, hi)
-
-    def _h_e(self, op: str, args: list[str]) -> list[str]:
-        self._echo = bool(self._flag(op, args))
+    def q(self, op: str, args: list[str]) -> list[str]:
+        self.line.quiet = bool(self._flag(args))
         return []
 
-    def _h_q(self, op: str, args: list[str]) -> list[str]:
-        self._quiet = bool(self._flag(op, args))
+    def v(self, op: str, args: list[str]) -> list[str]:
+        self.line.verbose = bool(self._flag(args))
         return []
 
-    def _h_v(self, op: str, args: list[str]) -> list[str]:
-        self._verbose = bool(self._flag(op, args))
+    def x(self, op: str, args: list[str]) -> list[str]:
+        self.line.x = self._flag(args, 4)
         return []
 
-    def _h_x(self, op: str, args: list[str]) -> list[str]:
-        self._x = self._flag(op, args, 4)
+    def z(self, op: str, args: list[str]) -> list[str]:
+        self._flag(args, 1)
+        self._restore()
         return []
 
-    def _h_z(self, op: str, args: list[str]) -> list[str]:
-        self._flag(op, args, 1)
-        self._reset_settings()
-        self._creg_n = self._cgreg_n = self._cereg_n = 0
+    def amp_f(self, op: str, args: list[str]) -> list[str]:
+        self._restore()
         return []
 
-    def _h_amp_f(self, op: str, args: list[str]) -> list[str]:
-        self._reset_settings()
-        self._creg_n = self._cgreg_n = self._cereg_n = 0
+    def amp_any(self, op: str, args: list[str]) -> list[str]:
+        int_arg(args[0] or "0", 0, 9)
         return []
 
-    def _h_amp_any(self, op: str, args: list[str]) -> list[str]:
-        _int(args[0] or "0", 0, 9)
+    def s(self, op: str, args: list[str]) -> list[str]:
+        if op == "read":
+            reg = int_arg(args[0], 0, 255)
+            return [f"{self.sregs.get(reg, 0):03d}"]
+        if op == "set":
+            reg, value = int_arg(args[0], 0, 255), int_arg(args[1], 0, 255)
+            self.sregs[reg] = value
         return []
 
-    def _h_i(self, op: str, args: list[str]) -> list[str]:
-        n = _int(args[0] or "0", 0, 9)
+    def h(self, op: str, args: list[str]) -> list[str]:
+        self._flag(args)
+        self.line.end_call()
+        return []
+
+    def _connect(self) -> str:
+        return "CONNECT" if self.line.x == 0 else self.profile.connect
+
+    def o(self, op: str, args: list[str]) -> list[str]:
+        if not self.line.call_up:
+            raise FinalResult("NO CARRIER")
+        self.line.enter_data()
+        raise FinalResult(self._connect())
+
+    def a(self, op: str, args: list[str]) -> list[str]:
+        raise FinalResult("NO CARRIER")
+
+    def d(self, op: str, args: list[str]) -> list[str]:
+        number = args[0].upper().replace(" ", "") if args else ""
+        number = number.lstrip("TP")
+        if not re.fullmatch(r"\*99(\*{1,3}\d*)?#", number):
+            raise FinalResult("NO CARRIER")  # voice and CSD calls: a data modem has none
+        self.radio.sim.require("cme")
+        result = self.faults.dial_result
+        if result not in DIAL_RESULTS or result == "ERROR":
+            raise CommandFailed("error")
+        if result == "CONNECT" and not self.radio.registered:
+            result = "NO CARRIER"
+        if result == "CONNECT":
+            self.line.enter_data()
+            raise FinalResult(self._connect())
+        if self.line.x == 0:
+            result = "NO CARRIER"
+        raise FinalResult(result)
+
+    def cmee(self, op: str, args: list[str]) -> list[str]:
+        if op == "read":
+            return [f"+CMEE: {self.line.cmee}"]
+        if op == "test":
+            return ["+CMEE: (0-2)"]
+        self.line.cmee = int_arg(args[0] or "0", 0, 2) if op == "set" else 0
+        return []
+
+    def clac(self, op: str, args: list[str]) -> list[str]:
+        require(op == "exec")
+        return [f"AT{name}" for name in self.line.commands if name[0] in "+^"]
+
+    def ok(self, op: str, args: list[str]) -> list[str]:
+        """Accepted and ignored."""
+        return []
+
+    def onoff(self, op: str, args: list[str]) -> list[str]:
+        if op == "set":
+            int_arg(args[0], 0, 1)
+        return []
+
+    def commands(self) -> CommandTable:
+        return {
+            "E": Command(self.e),
+            "Q": Command(self.q),
+            "V": Command(self.v),
+            "X": Command(self.x),
+            "Z": Command(self.z),
+            "S": Command(self.s),
+            "H": Command(self.h),
+            "O": Command(self.o),
+            "A": Command(self.a),
+            "D": Command(self.d),
+            "L": Command(self.amp_any),
+            "M": Command(self.amp_any),
+            "&F": Command(self.amp_f),
+            "&C": Command(self.amp_any),
+            "&D": Command(self.amp_any),
+            "&K": Command(self.amp_any),
+            "&W": Command(self.amp_any),
+            "+CMEE": Command(self.cmee),
+            "+CLAC": Command(self.clac),
+            "+CTZU": Command(self.onoff),
+            "+CTZR": Command(self.onoff),
+        }
+
+
+class Identity:
+    """Who the modem says it is: ATI, +CGMI/+CGMM/+CGMR/+CGSN (and +GMI...), +GCAP.
+
+    :raises ConfigurationError: the IMEI is not 15 digits
+    """
+
+    def __init__(self, profile: Profile, imei: str) -> None:
+        if not (is_digits(imei) and len(imei) == 15):
+            raise ConfigurationError("imei must be 15 digits")
+        self.profile = profile
+        self.imei = imei
+
+    def i(self, op: str, args: list[str]) -> list[str]:
+        n = int_arg(args[0] or "0", 0, 9)
         if n == 9 and self.profile.ati9:
             return [self.profile.ati9]
         if n == 0:
             return [line.format(imei=self.imei) for line in self.profile.ati]
         return [self.profile.manufacturer]
 
-    def _h_s(self, op: str, args: list[str]) -> list[str]:
-        if op == "read":
-            reg = _int(args[0], 0, 255)
-            return [f"{self._sregs.get(reg, 0):03d}"]
-        if op == "set":
-            reg, value = _int(args[0], 0, 255), _int(args[1], 0, 255)
-            self._sregs[reg] = value
-        return []
-
-    def _h_h(self, op: str, args: list[str]) -> list[str]:
-        self._flag(op, args)
-        self._call_up = False
-        self._esc_deadline = None
-        return []
-
-    def _h_o(self, op: str, args: list[str]) -> list[str]:
-        if not self._call_up:
-            raise _Final("NO CARRIER")
-        self._enter_data()
-        raise _Final("CONNECT" if self._x == 0 else self.profile.connect)
-
-    def _h_a(self, op: str, args: list[str]) -> list[str]:
-        raise _Final("NO CARRIER")
-
-    def _h_d(self, op: str, args: list[str]) -> list[str]:
-        number = args[0].upper().replace(" ", "") if args else ""
-        number = number.lstrip("TP")
-        if not re.fullmatch(r"\*99(\*{1,3}\d*)?#", number):
-            raise _Final("NO CARRIER")  # voice and CSD calls: a data stick has none
-        self._need_sim("cme")
-        result = self.faults.dial_result
-        if result not in DIAL_RESULTS:
-            raise _Fail("error")
-        if result == "ERROR":
-            raise _Fail("error")
-        if result == "CONNECT" and self._stat() not in (1, 5):
-            result = "NO CARRIER"
-        if result == "CONNECT":
-            self._enter_data()
-            raise _Final("CONNECT" if self._x == 0 else self.profile.connect)
-        if self._x == 0:
-            result = "NO CARRIER"
-        raise _Final(result)
-
-    # identity ------------------------------------------------------------------
-
-    def _h_cgmi(self, op: str, args: list[str]) -> list[str]:
+    def cgmi(self, op: str, args: list[str]) -> list[str]:
         return [] if op == "test" else [self.profile.manufacturer]
 
-    def _h_cgmm(self, op: str, args: list[str]) -> list[str]:
+    def cgmm(self, op: str, args: list[str]) -> list[str]:
         return [] if op == "test" else [self.profile.model]
 
-    def _h_cgmr(self, op: str, args: list[str]) -> list[str]:
+    def cgmr(self, op: str, args: list[str]) -> list[str]:
         return [] if op == "test" else [self.profile.revision]
 
-    def _h_cgsn(self, op: str, args: list[str]) -> list[str]:
+    def cgsn(self, op: str, args: list[str]) -> list[str]:
         return [] if op == "test" else [self.imei]
 
-    def _h_cimi(self, op: str, args: list[str]) -> list[str]:
-        return [] if op == "test" else [self.imsi]
-
-    def _h_ccid(self, op: str, args: list[str]) -> list[str]:
-        if op == "test":
-            return []
-        value = self.iccid
-        if self.profile.ccid_pad and len(value) == 19:
-            value += "F"
-        return [f"+CCID: {value}"]
-
-    def _h_iccid(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "read")
-        return [f"^ICCID: {self.iccid.ljust(20, 'F')}"]
-
-    def _h_gcap(self, op: str, args: list[str]) -> list[str]:
+    def gcap(self, op: str, args: list[str]) -> list[str]:
         return ["+GCAP: +CGSM,+DS,+ES"]
 
-    def _h_onoff(self, op: str, args: list[str]) -> list[str]:
-        if op == "set":
-            _int(args[0], 0, 1)
-        return []
+    def commands(self) -> CommandTable:
+        return {
+            "I": Command(self.i),
+            "+CGMI": Command(self.cgmi),
+            "+GMI": Command(self.cgmi),
+            "+CGMM": Command(self.cgmm),
+            "+GMM": Command(self.cgmm),
+            "+CGMR": Command(self.cgmr),
+            "+GMR": Command(self.cgmr),
+            "+CGSN": Command(self.cgsn),
+            "+GSN": Command(self.cgsn),
+            "+GCAP": Command(self.gcap),
+        }

@@ -1,336 +1,359 @@
-"""u-blox sockets bridged to loopback TCP (+USO*), +UDCONF, +UPSD* and +UUSBCONF."""
+"""u-blox SARA: sockets bridged to loopback (+USO*), +UDCONF, +UPSD* (U201), +ULOC, +UUSBCONF."""
 
 from __future__ import annotations
 
-import selectors
-import socket
 from typing import Optional
 
-from hologram_sdk.emulator.atargs import _Fail, _int, _Prompt, _syntax
-from hologram_sdk.emulator.records import _USocket
-from hologram_sdk.emulator.state import EmulatorState
+from hologram_sdk.emulator.atcommand import (
+    Command,
+    CommandFailed,
+    CommandTable,
+    PromptForInput,
+    cme,
+    int_arg,
+    require,
+)
+from hologram_sdk.emulator.cmd_network import PDP_ADDRESS
+from hologram_sdk.emulator.line import LineDiscipline
+from hologram_sdk.emulator.location import Location
+from hologram_sdk.emulator.radio import Radio
+from hologram_sdk.emulator.sockets import BridgedSocket, SocketTable, Unreachable
+from hologram_sdk.emulator.transport import Link
 
-_LOOPBACK = ("127.0.0.1", "::1")
-_MAX_SOCKETS = 7
+#: u-blox sockets are numbered 0-6
+CAPACITY = 7
 
 
-class UbloxCommands(EmulatorState):
-    """The u-blox socket bridge, its binary write entry and the u-blox command handlers."""
+class _BinaryWrite:
+    """The bytes after ``AT+USOWR=<id>,<length>``'s ``@`` prompt."""
 
-    # --- binary socket writes -------------------------------------------------------
+    def __init__(self, sockets: UbloxSockets, bsock: BridgedSocket, length: int) -> None:
+        self._sockets = sockets
+        self._bsock = bsock
+        self._length = length
+        self._data = bytearray()
 
-    def _binary_byte(self, byte: int) -> None:
-        self._entry.append(byte)
-        if len(self._entry) < self._entry_ctx["length"]:
-            return
-        self._mode = "command"
-        data = bytes(self._entry)
-        self._entry.clear()
-        sid = self._entry_ctx["sid"]
+    def take(self, byte: int, line: LineDiscipline) -> bool:
+        self._data.append(byte)
+        if len(self._data) < self._length:
+            return False
+        sid = self._bsock.sid
         try:
-            self._socket_send(sid, data)
-            out = self._info_bytes([f"+USOWR: {sid},{len(data)}"]) + self._final_bytes("OK")
-        except _Fail as failure:
-            out = self._final_bytes(self._error_text(failure))
-        self._send(out, delay=self.faults.delay)
-        self._flush_urcs()
+            self._sockets.send(sid, bytes(self._data))
+        except CommandFailed as failure:
+            line.answer_failure(failure)
+        else:
+            line.answer([f"+USOWR: {sid},{self._length}"])
+        return True
 
-    # --- u-blox socket bridge -----------------------------------------------------
 
-    def _usock(self, value: str) -> _USocket:
-        sid = _int(value, 0, _MAX_SOCKETS - 1)
-        usock = self._socks.get(sid)
-        if usock is None:
-            self._usoer = 9  # EBADF
-            raise _Fail("cme", 3)
-        return usock
+class UbloxSockets:
+    """+USOCR/+USOCO/+USOWR/+USORD/+USOCL/+USOLI/+USOER/+USOCTL and +UDCONF=1 (hex mode)."""
 
-    def _sock_error(self, usock: Optional[_USocket], code: int) -> _Fail:
-        self._usoer = code
-        if usock is not None:
-            usock.last_error = code
-        return _Fail("cme", 3)
+    def __init__(
+        self, link: Link, line: LineDiscipline, radio: Radio, hosts: dict[str, str]
+    ) -> None:
+        self.line = line
+        self.radio = radio
+        self.table = SocketTable(
+            link,
+            CAPACITY,
+            hosts,
+            on_data=self._data,
+            on_closed=lambda bsock: line.urc(f"+UUSOCL: {bsock.sid}"),
+            on_incoming=self._incoming,
+        )
+        self.last_error = 0
+        self.hex_mode = 0
 
-    def _socket_send(self, sid: int, data: bytes) -> None:
-        usock = self._socks.get(sid)
-        if usock is None:
-            raise self._sock_error(None, 9)
-        if usock.sock is None or usock.listening or usock.remote_closed:
-            raise self._sock_error(usock, 107)  # ENOTCONN
-        try:
-            usock.sock.settimeout(5.0)
-            usock.sock.sendall(data)
-        except OSError as exc:
-            raise self._sock_error(usock, exc.errno or 32) from None
-        finally:
-            usock.sock.setblocking(False)
-        usock.sent += len(data)
+    # --- events -------------------------------------------------------------------
 
-    def _register(self, usock: _USocket, kind: str) -> None:
-        assert usock.sock is not None
-        self._sel.register(usock.sock, selectors.EVENT_READ, (kind, usock.sid))
+    def _data(self, bsock: BridgedSocket, was_empty: bool) -> None:
+        if was_empty:
+            self.line.urc(f"+UUSORD: {bsock.sid},{len(bsock.rx)}")
 
-    def _unregister(self, usock: _USocket) -> None:
-        if usock.sock is not None:
-            try:
-                self._sel.unregister(usock.sock)
-            except (KeyError, ValueError):
-                pass
-
-    def _close_usock(self, usock: _USocket) -> None:
-        self._unregister(usock)
-        if usock.sock is not None:
-            usock.sock.close()
-            usock.sock = None
-
-    def _close_sockets(self) -> None:
-        for usock in list(self._socks.values()):
-            self._close_usock(usock)
-        self._socks.clear()
-
-    def _free_sid(self) -> Optional[int]:
-        for sid in range(_MAX_SOCKETS):
-            if sid not in self._socks:
-                return sid
-        return None
-
-    def _accept(self, lsid: int) -> None:
-        listener = self._socks.get(lsid)
-        if listener is None or listener.sock is None:
-            return
-        try:
-            conn, addr = listener.sock.accept()
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            return
-        sid = self._free_sid()
-        if sid is None:
-            conn.close()
-            return
-        conn.setblocking(False)
-        usock = _USocket(sid, 6, conn, peer=(str(addr[0]), int(addr[1])))
-        usock.local_port = listener.local_port
-        self._socks[sid] = usock
-        self._register(usock, "sock")
-        local = str(conn.getsockname()[0])
-        self._urc(
-            f'+UUSOLI: {sid},"{addr[0]}",{addr[1]},{lsid},"{local}",{listener.local_port}'
+    def _incoming(
+        self, listener: BridgedSocket, bsock: Optional[BridgedSocket], peer: tuple[str, int]
+    ) -> None:
+        if bsock is None or bsock.sock is None:
+            return  # no free socket: refused without a word
+        local = str(bsock.sock.getsockname()[0])
+        self.line.urc(
+            f'+UUSOLI: {bsock.sid},"{peer[0]}",{peer[1]},{listener.sid},"{local}",'
+            f"{listener.local_port}"
         )
 
-    def _socket_readable(self, sid: int) -> None:
-        usock = self._socks.get(sid)
-        if usock is None or usock.sock is None:
-            return
+    # --- helpers ------------------------------------------------------------------
+
+    def _socket(self, value: str) -> BridgedSocket:
+        sid = int_arg(value, 0, CAPACITY - 1)
+        bsock = self.table.sockets.get(sid)
+        if bsock is None:
+            self.last_error = 9  # EBADF
+            raise cme(3)
+        return bsock
+
+    def _error(self, bsock: Optional[BridgedSocket], code: int) -> CommandFailed:
+        self.last_error = code
+        if bsock is not None:
+            bsock.last_error = code
+        return cme(3)
+
+    def send(self, sid: int, data: bytes) -> None:
+        bsock = self.table.sockets.get(sid)
+        if bsock is None:
+            raise self._error(None, 9)
+        if not bsock.connected or bsock.remote_closed:
+            raise self._error(bsock, 107)  # ENOTCONN
         try:
-            data = usock.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            data = b""
-        if not data:
-            usock.remote_closed = True
-            self._unregister(usock)
-            if not usock.rx and not usock.close_reported:
-                usock.close_reported = True
-                self._urc(f"+UUSOCL: {sid}")
-            return
-        was_empty = not usock.rx
-        usock.rx += data
-        usock.received += len(data)
-        if was_empty:
-            self._urc(f"+UUSORD: {sid},{len(usock.rx)}")
+            self.table.send(bsock, data)
+        except OSError as exc:
+            raise self._error(bsock, exc.errno or 32) from None
 
-    def _resolve(self, host: str) -> str:
-        ip = self.hosts.get(host.lower(), host)
-        if ip in _LOOPBACK:
-            return ip
-        try:
-            socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
-        except OSError:
-            raise self._sock_error(None, 163) from None  # DNS: name not found
-        raise self._sock_error(None, 113)  # EHOSTUNREACH: only loopback is bridged
+    # --- handlers -----------------------------------------------------------------
 
-    # u-blox ---------------------------------------------------------------------
-
-    def _h_usocr(self, op: str, args: list[str]) -> list[str]:
+    def usocr(self, op: str, args: list[str]) -> list[str]:
         if op == "test":
             return ["+USOCR: (6,17),(1-65535)"]
-        _syntax(op == "set")
-        proto = _int(args[0], 0, 255)
-        _syntax(proto in (6, 17))
+        require(op == "set")
+        proto = int_arg(args[0], 0, 255)
+        require(proto in (6, 17))
         if proto == 17:
-            raise self._sock_error(None, 93)  # UDP is not bridged: EPROTONOSUPPORT
-        port = _int(args[1], 0, 65535) if len(args) > 1 and args[1] else 0
-        sid = self._free_sid()
+            raise self._error(None, 93)  # UDP is not bridged: EPROTONOSUPPORT
+        port = int_arg(args[1], 0, 65535) if len(args) > 1 and args[1] else 0
+        sid = self.table.free_id()
         if sid is None:
-            raise self._sock_error(None, 12)  # ENOMEM: all sockets in use
-        self._socks[sid] = _USocket(sid, proto, local_port=port)
+            raise self._error(None, 12)  # ENOMEM: all sockets in use
+        self.table.new(sid, proto, port)
         return [f"+USOCR: {sid}"]
 
-    def _h_usoco(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) >= 3)
-        usock = self._usock(args[0])
-        port = _int(args[2], 1, 65535)
-        if usock.sock is not None:
-            raise self._sock_error(usock, 106)  # EISCONN
-        if self._stat() not in (1, 5):
-            raise self._sock_error(usock, 100)  # ENETDOWN
-        ip = self._resolve(args[1])
+    def usoco(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) >= 3)
+        bsock = self._socket(args[0])
+        port = int_arg(args[2], 1, 65535)
+        if bsock.sock is not None:
+            raise self._error(bsock, 106)  # EISCONN
+        if not self.radio.registered:
+            raise self._error(bsock, 100)  # ENETDOWN
         try:
-            conn = socket.create_connection((ip, port), timeout=5.0)
+            ip = self.table.resolve(args[1])
+        except Unreachable as exc:
+            raise self._error(None, 163 if exc.dns else 113) from None  # DNS / EHOSTUNREACH
+        try:
+            self.table.connect(bsock, ip, port)
         except OSError as exc:
-            raise self._sock_error(usock, exc.errno or 111) from None
-        conn.setblocking(False)
-        usock.sock = conn
-        usock.peer = (ip, port)
-        self._register(usock, "sock")
+            raise self._error(bsock, exc.errno or 111) from None
         if len(args) > 3 and args[3] == "1":
-            self._after.append(f"+UUSOCO: {usock.sid},0")
+            self.line.after_answer(f"+UUSOCO: {bsock.sid},0")
         return []
 
-    def _h_usowr(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) >= 2)
-        usock = self._usock(args[0])
-        hex_mode = bool(self._udconf_hex)
-        length = _int(args[1], 0, 512 if hex_mode else 1024)
-        if usock.sock is None or usock.listening:
-            raise self._sock_error(usock, 107)
+    def usowr(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) >= 2)
+        bsock = self._socket(args[0])
+        length = int_arg(args[1], 0, 512 if self.hex_mode else 1024)
+        if not bsock.connected:
+            raise self._error(bsock, 107)
         if len(args) == 2:
-            _syntax(length > 0)
-            self._mode = "binary"
-            self._entry.clear()
-            self._entry_ctx = {"sid": usock.sid, "length": length}
-            raise _Prompt(b"\r\n@")
-        if hex_mode:
+            require(length > 0)
+            raise PromptForInput(b"\r\n@", _BinaryWrite(self, bsock, length))
+        if self.hex_mode:
             try:
                 data = bytes.fromhex(args[2])
             except ValueError:
-                raise _Fail("cme", 50) from None
+                raise cme(50) from None
         else:
             data = args[2].encode("latin-1", errors="replace")
         if len(data) != length:
-            raise _Fail("cme", 50)
-        self._socket_send(usock.sid, data)
-        return [f"+USOWR: {usock.sid},{length}"]
+            raise cme(50)
+        self.send(bsock.sid, data)
+        return [f"+USOWR: {bsock.sid},{length}"]
 
-    def _h_usord(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) == 2)
-        usock = self._usock(args[0])
-        hex_mode = bool(self._udconf_hex)
-        wanted = _int(args[1], 0, 512 if hex_mode else 1024)
+    def usord(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) == 2)
+        bsock = self._socket(args[0])
+        wanted = int_arg(args[1], 0, 512 if self.hex_mode else 1024)
         if wanted == 0:
-            return [f"+USORD: {usock.sid},{len(usock.rx)}"]
-        data = bytes(usock.rx[:wanted])
-        del usock.rx[: len(data)]
-        shown = data.hex().upper() if hex_mode else data.decode("latin-1")
-        if usock.rx:
-            self._after.append(f"+UUSORD: {usock.sid},{len(usock.rx)}")
-        elif usock.remote_closed and not usock.close_reported:
-            usock.close_reported = True
-            self._after.append(f"+UUSOCL: {usock.sid}")
-        return [f'+USORD: {usock.sid},{len(data)},"{shown}"']
+            return [f"+USORD: {bsock.sid},{len(bsock.rx)}"]
+        data = self.table.read(bsock, wanted)
+        shown = data.hex().upper() if self.hex_mode else data.decode("latin-1")
+        if bsock.rx:
+            self.line.after_answer(f"+UUSORD: {bsock.sid},{len(bsock.rx)}")
+        else:
+            self.table.report_closed(bsock)
+        return [f'+USORD: {bsock.sid},{len(data)},"{shown}"']
 
-    def _h_usocl(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set")
-        usock = self._usock(args[0])
-        self._close_usock(usock)
-        del self._socks[usock.sid]
+    def usocl(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set")
+        self.table.close(self._socket(args[0]))
         return []
 
-    def _h_usoli(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) == 2)
-        usock = self._usock(args[0])
-        port = _int(args[1], 0, 65535)
-        if usock.sock is not None:
-            raise self._sock_error(usock, 106)
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    def usoli(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) == 2)
+        bsock = self._socket(args[0])
+        port = int_arg(args[1], 0, 65535)
+        if bsock.sock is not None:
+            raise self._error(bsock, 106)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind(("127.0.0.1", port))
-            listener.listen(5)
+            self.table.listen(bsock, port)
         except OSError as exc:
-            listener.close()
-            raise self._sock_error(usock, exc.errno or 98) from None
-        listener.setblocking(False)
-        usock.sock = listener
-        usock.listening = True
-        usock.local_port = int(listener.getsockname()[1])
-        self._register(usock, "listen")
+            raise self._error(bsock, exc.errno or 98) from None
         return []
 
-    def _h_usoer(self, op: str, args: list[str]) -> list[str]:
-        return [f"+USOER: {self._usoer}"]
+    def usoer(self, op: str, args: list[str]) -> list[str]:
+        return [f"+USOER: {self.last_error}"]
 
-    def _h_usoctl(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) == 2)
-        usock = self._usock(args[0])
-        param = _int(args[1], 0, 10)
-        sid = usock.sid
+    def usoctl(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) == 2)
+        bsock = self._socket(args[0])
+        param = int_arg(args[1], 0, 10)
+        sid = bsock.sid
         if param == 0:
-            return [f"+USOCTL: {sid},0,{usock.proto}"]
+            return [f"+USOCTL: {sid},0,{bsock.proto}"]
         if param == 1:
-            return [f"+USOCTL: {sid},1,{usock.last_error}"]
+            return [f"+USOCTL: {sid},1,{bsock.last_error}"]
         if param == 2:
-            return [f"+USOCTL: {sid},2,{usock.sent}"]
+            return [f"+USOCTL: {sid},2,{bsock.sent}"]
         if param == 3:
-            return [f"+USOCTL: {sid},3,{usock.received}"]
+            return [f"+USOCTL: {sid},3,{bsock.received}"]
         if param == 4:
-            _syntax(usock.sock is not None and not usock.listening)
-            return [f'+USOCTL: {sid},4,"{usock.peer[0]}",{usock.peer[1]}']
+            require(bsock.connected)
+            return [f'+USOCTL: {sid},4,"{bsock.peer[0]}",{bsock.peer[1]}']
         if param == 10:
             state = 0
-            if usock.listening:
+            if bsock.listening:
                 state = 1
-            elif usock.sock is not None:
-                state = 7 if usock.remote_closed else 4
+            elif bsock.sock is not None:
+                state = 7 if bsock.remote_closed else 4
             return [f"+USOCTL: {sid},10,{state}"]
-        raise _Fail("cme", 4)
+        raise cme(4)
 
-    def _h_udconf(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set")
-        key = _int(args[0].rstrip("?"), 0, 100)
+    def udconf(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set")
+        key = int_arg(args[0].rstrip("?"), 0, 100)
         if len(args) == 1:
-            _syntax(key == 1)
-            return [f"+UDCONF: 1,{self._udconf_hex}"]
+            require(key == 1)
+            return [f"+UDCONF: 1,{self.hex_mode}"]
         if key == 1:
-            self._udconf_hex = _int(args[1], 0, 1)
+            self.hex_mode = int_arg(args[1], 0, 1)
         return []
 
-    def _h_upsd(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) >= 2)
-        _int(args[0], 0, 6)
-        param = _int(args[1], 0, 100)
+    def commands(self) -> CommandTable:
+        return {
+            "+USOCR": Command(self.usocr),
+            "+USOCO": Command(self.usoco),
+            "+USOWR": Command(self.usowr),
+            "+USORD": Command(self.usord),
+            "+USOCL": Command(self.usocl),
+            "+USOLI": Command(self.usoli),
+            "+USOER": Command(self.usoer),
+            "+USOCTL": Command(self.usoctl),
+            "+UDCONF": Command(self.udconf),
+        }
+
+
+class UbloxPsd:
+    """The SARA-U2 packet-switched data profile: +UPSD, +UPSDA, +UPSND (not on SARA-R4)."""
+
+    def __init__(self, radio: Radio) -> None:
+        self.radio = radio
+        self.params: dict[int, str] = {}
+        self.active = False
+
+    def upsd(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) >= 2)
+        int_arg(args[0], 0, 6)
+        param = int_arg(args[1], 0, 100)
         if len(args) == 2:
-            return [f'+UPSD: {args[0]},{param},"{self._psd.get(param, "")}"']
-        self._psd[param] = args[2]
+            return [f'+UPSD: {args[0]},{param},"{self.params.get(param, "")}"']
+        self.params[param] = args[2]
         return []
 
-    def _h_upsda(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) == 2)
-        _int(args[0], 0, 6)
-        action = _int(args[1], 0, 6)
+    def upsda(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) == 2)
+        int_arg(args[0], 0, 6)
+        action = int_arg(args[1], 0, 6)
         if action == 3:
-            if self._stat() not in (1, 5):
-                raise _Fail("cme", 3)
-            self._psd_active = True
+            if not self.radio.registered:
+                raise cme(3)
+            self.active = True
         elif action == 4:
-            self._psd_active = False
+            self.active = False
         return []
 
-    def _h_upsnd(self, op: str, args: list[str]) -> list[str]:
-        _syntax(op == "set" and len(args) == 2)
-        _int(args[0], 0, 6)
-        param = _int(args[1], 0, 8)
+    def upsnd(self, op: str, args: list[str]) -> list[str]:
+        require(op == "set" and len(args) == 2)
+        int_arg(args[0], 0, 6)
+        param = int_arg(args[1], 0, 8)
         if param == 8:
-            return [f"+UPSND: {args[0]},8,{int(self._psd_active)}"]
+            return [f"+UPSND: {args[0]},8,{int(self.active)}"]
         if param == 0:
-            if not self._psd_active:
-                raise _Fail("cme", 3)
-            return [f'+UPSND: {args[0]},0,"10.170.12.34"']
-        raise _Fail("cme", 4)
+            if not self.active:
+                raise cme(3)
+            return [f'+UPSND: {args[0]},0,"{PDP_ADDRESS}"']
+        raise cme(4)
 
-    def _h_uusbconf(self, op: str, args: list[str]) -> list[str]:
-        if op == "read":
-            return ['+UUSBCONF: 0,"",,"0x1102"']
+    def commands(self) -> CommandTable:
+        return {
+            "+UPSD": Command(self.upsd),
+            "+UPSDA": Command(self.upsda),
+            "+UPSND": Command(self.upsnd),
+        }
+
+
+class UbloxLocation:
+    """CellLocate/GNSS positioning: ``AT+ULOC=2,<sensor>,<response_type>,<timeout>,<accuracy>``.
+
+    Answers OK at once, then the URC ``+UULOC: <date>,<time>,<lat>,<long>,<alt>,
+    <uncertainty>`` (response type 0; type 1 adds speed, direction, vertical
+    accuracy, sensor used, satellites, antenna and jamming status). With no fix
+    (``set(location=None)``) no +UULOC comes: the client's wait ends at its own
+    timeout, as when the modem cannot place itself within <timeout>.
+    """
+
+    def __init__(self, location: Location, radio: Radio, line: LineDiscipline) -> None:
+        self.location = location
+        self.radio = radio
+        self.line = line
+
+    def uloc(self, op: str, args: list[str]) -> list[str]:
+        if op == "test":
+            return ["+ULOC: (0-2),(0-15),(0-2),(1-999),(1-999999),(1-16)"]
+        require(op == "set" and len(args) >= 2)
+        mode = int_arg(args[0], 0, 2)
+        int_arg(args[1], 0, 15)
+        detailed = int_arg(args[2], 0, 1) if len(args) > 2 and args[2] else 0
+        if len(args) > 3 and args[3]:
+            int_arg(args[3], 1, 999)
+        if len(args) > 4 and args[4]:
+            int_arg(args[4], 1, 999999)
+        if mode == 0:
+            return []  # stop a running request
+        fix = self.location.fix
+        if fix is not None and self.radio.cfun == 1:
+            when = fix.timestamp
+            urc = (
+                f"+UULOC: {when:%d/%m/%Y},{when:%H:%M:%S}.{when.microsecond // 1000:03d},"
+                f"{fix.latitude:.7f},{fix.longitude:.7f},{fix.altitude:.0f},{fix.uncertainty:.0f}"
+            )
+            if detailed:
+                urc += ",0,0,0,2,0,0,0"
+            self.line.after_answer(urc)
         return []
+
+    def commands(self) -> CommandTable:
+        return {"+ULOC": Command(self.uloc)}
+
+
+class UbloxUsb:
+    """+UUSBCONF: the USB profile (read only here)."""
+
+    def __init__(self, answer: str) -> None:
+        self._answer = answer
+
+    def uusbconf(self, op: str, args: list[str]) -> list[str]:
+        if op == "read":
+            return [self._answer]
+        return []
+
+    def commands(self) -> CommandTable:
+        return {"+UUSBCONF": Command(self.uusbconf)}

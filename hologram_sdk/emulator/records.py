@@ -1,9 +1,8 @@
-"""What the emulator keeps: fault switches, sent and stored SMS, u-blox sockets."""
+"""What the tests read and steer: fault switches, sent and stored SMS."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import socket
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -46,7 +45,9 @@ class SentSms:
 
 
 @dataclass
-class _Stored:
+class StoredSms:
+    """One message in the modem's store; ``stat`` indexes SMS_STAT (0 = REC UNREAD)."""
+
     stat: int
     sender: str
     text: str
@@ -54,19 +55,3 @@ class _Stored:
     smsc: str
     encoded: pdu.EncodedPdu
     encoding: pdu.Encoding
-
-
-@dataclass
-class _USocket:
-    sid: int
-    proto: int
-    sock: Optional[socket.socket] = None
-    listening: bool = False
-    local_port: int = 0
-    rx: bytearray = field(default_factory=bytearray)
-    remote_closed: bool = False
-    close_reported: bool = False
-    sent: int = 0
-    received: int = 0
-    last_error: int = 0
-    peer: tuple[str, int] = ("", 0)

@@ -1,170 +1,88 @@
-"""A pyserial-like port joined to a ModemEmulator by a socketpair (``open_port()``)."""
+"""``sim://<profile>``: a pyserial port whose other end is an in-process :class:`ModemEmulator`.
+
+:class:`SimPort` is pyserial's own ``socket://`` URL handler
+(``serial.urlhandler.protocol_socket.Serial``) opened on one end of a
+socketpair the emulator serves instead of a TCP connection: ``read``,
+``write``, ``readline``, ``read_until``, the timeouts and the errors are
+pyserial's. What differs: ``open`` (the socketpair, and a new emulator when
+the port was opened by URL), ``close`` (no reconnect pause; closes an owned
+emulator), ``in_waiting`` (the exact byte count); the URL is the emulator's to read.
+"""
 
 from __future__ import annotations
 
 import fcntl
-import select
-import socket
 import struct
 import termios
-import time
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-import serial
+from serial import PortNotOpenError, SerialException
+from serial.urlhandler import protocol_socket
+
+from hologram_sdk.base.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from hologram_sdk.emulator.modem import ModemEmulator
 
 
-class SimPort:
-    """A pyserial-like port joined to a :class:`ModemEmulator` by a socketpair.
+class SimPort(protocol_socket.Serial):
+    """A pyserial port on an emulated modem (``port.emulator`` gives the tests' controls).
 
-    Supports what AT clients use from ``serial.Serial``: ``read``, ``read_until``,
-    ``readline``, ``write``, ``flush``, ``in_waiting``, ``timeout``,
-    ``write_timeout``, ``reset_input_buffer``, ``reset_output_buffer``,
-    ``fileno``, ``is_open``, ``close`` and the context manager. Errors are
-    ``serial.SerialException``, as pyserial raises them.
-
-    :param emulator: the emulator behind the port (``.emulator``)
+    :param port: ``sim://<profile>[?option=value&...]``
+    :param emulator: the emulator to attach to; None: a new one from the URL,
+        owned by the port
     :param owns_emulator: close the emulator when the port closes
+    :param kwargs: pyserial's settings (``timeout``, ``write_timeout``...)
     """
 
     def __init__(
         self,
-        emulator: ModemEmulator,
-        sock: socket.socket,
+        port: Optional[str] = None,
         *,
-        timeout: Optional[float] = None,
-        write_timeout: Optional[float] = None,
+        emulator: Optional[ModemEmulator] = None,
         owns_emulator: bool = False,
+        **kwargs: Any,
     ) -> None:
         self.emulator = emulator
-        sock.setblocking(False)  # never changed again: safe for a reader and a writer thread
-        self._sock = sock
-        self.timeout = timeout
-        self.write_timeout = write_timeout
-        self._owns = owns_emulator
+        self._owns = owns_emulator or emulator is None
+        super().__init__(port, **kwargs)
+
+    def open(self) -> None:
+        """Attach to the emulator (a new one for the URL when none was given).
+
+        :raises SerialException: no port configured, already open, or a bad sim:// URL
+        :raises ConfigurationError: the emulator already serves another link
+        """
+        self.logger = None
+        if self.port is None:
+            raise SerialException("Port must be configured before it can be used.")
+        if self.is_open:
+            raise SerialException("Port is already open.")
+        if self.emulator is None:
+            from hologram_sdk.emulator.modem import emulator_for_url
+
+            try:
+                self.emulator = emulator_for_url(self.port)
+            except ConfigurationError as exc:
+                raise SerialException(f"Could not open port {self.port}: {exc}") from exc
+        self._socket = self.emulator.attach()
+        self._socket.setblocking(False)
         self.is_open = True
-        self.port = f"sim://{emulator.profile.name}"
-        self.name = self.port
-        self.baudrate = 9600
-        #: accepted and ignored, as on a pty
-        self.dtr = True
-        self.rts = True
-
-    def _check(self) -> socket.socket:
-        if not self.is_open:
-            raise serial.PortNotOpenError()
-        return self._sock
-
-    @property
-    def in_waiting(self) -> int:
-        """Bytes ready to read now."""
-        sock = self._check()
-        buf = fcntl.ioctl(sock.fileno(), termios.FIONREAD, struct.pack("i", 0))
-        return int(struct.unpack("i", buf)[0])
-
-    def fileno(self) -> int:
-        """The file descriptor (readable when data is waiting)."""
-        return self._check().fileno()
-
-    def _wait(self, events: int, deadline: Optional[float]) -> bool:
-        poller = select.poll()
-        poller.register(self._sock.fileno(), events)
-        wait = None if deadline is None else max(0.0, deadline - time.monotonic()) * 1000
-        return bool(poller.poll(wait))
-
-    def read(self, size: int = 1) -> bytes:
-        """Read up to ``size`` bytes, waiting at most ``timeout`` (None = forever).
-
-        :raises serial.SerialException: the emulated modem was unplugged
-        """
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        return self._read(size, deadline)
-
-    def _read(self, size: int, deadline: Optional[float]) -> bytes:
-        sock = self._check()
-        out = bytearray()
-        while len(out) < size:
-            if not self._wait(select.POLLIN, deadline):
-                break
-            try:
-                chunk = sock.recv(size - len(out))
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError as exc:
-                raise serial.SerialException(f"read failed: {exc}") from exc
-            if not chunk:
-                raise serial.SerialException(
-                    "device reports readiness to read but returned no data "
-                    "(device disconnected or multiple access on port?)"
-                )
-            out += chunk
-        return bytes(out)
-
-    def read_until(self, expected: bytes = b"\n", size: Optional[int] = None) -> bytes:
-        """Read until ``expected``, ``size`` bytes or the timeout."""
-        out = bytearray()
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        while size is None or len(out) < size:
-            chunk = self._read(1, deadline)
-            if not chunk:
-                break
-            out += chunk
-            if out.endswith(expected):
-                break
-        return bytes(out)
-
-    def readline(self, size: Optional[int] = None) -> bytes:
-        """Read one ``\\n``-terminated line (or less on timeout)."""
-        return self.read_until(b"\n", size)
-
-    def write(self, data: bytes) -> int:
-        """Send bytes to the modem.
-
-        :raises serial.SerialException: the emulated modem was unplugged
-        :raises serial.SerialTimeoutException: not sent within ``write_timeout``
-        """
-        sock = self._check()
-        view = memoryview(bytes(data))
-        deadline = None if self.write_timeout is None else time.monotonic() + self.write_timeout
-        while view:
-            if not self._wait(select.POLLOUT, deadline):
-                raise serial.SerialTimeoutException("Write timeout")
-            try:
-                sent = sock.send(view)
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError as exc:
-                raise serial.SerialException(f"write failed: {exc}") from exc
-            view = view[sent:]
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing is buffered on this side."""
-
-    def reset_input_buffer(self) -> None:
-        """Discard bytes waiting to be read."""
-        sock = self._check()
-        try:
-            while sock.recv(4096):
-                pass
-        except OSError:
-            pass
-
-    def reset_output_buffer(self) -> None:
-        """Nothing is buffered on this side."""
 
     def close(self) -> None:
         """Close the port (and the emulator when this port owns it). Idempotent."""
         if self.is_open:
+            if self._socket is not None:
+                self._socket.close()
+                self._socket = None
             self.is_open = False
-            self._sock.close()
-        if self._owns:
+        if self._owns and self.emulator is not None:
             self.emulator.close()
 
-    def __enter__(self) -> SimPort:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    @property
+    def in_waiting(self) -> int:
+        """Bytes ready to read now."""
+        if not self.is_open:
+            raise PortNotOpenError()
+        buf = fcntl.ioctl(self._socket.fileno(), termios.FIONREAD, struct.pack("i", 0))
+        return int(struct.unpack("i", buf)[0])
