@@ -32,3 +32,58 @@ def read_until(port, tails=FINALS, timeout=3.0) -> bytes:
 def command(port, line: bytes, tails=FINALS, timeout=3.0) -> bytes:
     port.write(line + b"\r")
     return read_until(port, tails, timeout)
+
+
+class PeerServer:
+    """A real TCP server on 127.0.0.1 (a test double for the far end of a modem socket).
+
+    It accepts one connection in a thread; the test then reads and writes through
+    ``recv_exactly``/``send``/``close_peer``. Close with ``close()``.
+    """
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.conn = None
+        self._accepted = threading.Event()
+        self._thread = threading.Thread(target=self._accept)
+        self._thread.start()
+
+    def _accept(self):
+        self.listener.settimeout(5)
+        try:
+            self.conn, _ = self.listener.accept()
+            self.conn.settimeout(5)
+        except OSError:
+            pass
+        self._accepted.set()
+
+    def connection(self):
+        assert self._accepted.wait(5), "nobody connected"
+        assert self.conn is not None
+        return self.conn
+
+    def recv_exactly(self, size):
+        conn = self.connection()
+        out = b""
+        while len(out) < size:
+            chunk = conn.recv(size - len(out))
+            if not chunk:
+                break
+            out += chunk
+        return out
+
+    def send(self, data):
+        self.connection().sendall(data)
+
+    def close_peer(self):
+        self.connection().close()
+
+    def close(self):
+        self._thread.join(6)
+        if self.conn is not None:
+            self.conn.close()
+        self.listener.close()
