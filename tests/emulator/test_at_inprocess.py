@@ -269,7 +269,8 @@ def test_unplug_on_command_in_feed_mode(emu):
 
 
 def test_bad_configuration_is_a_typed_error():
-    with pytest.raises(ConfigurationError, match="valid: bg96, e303, e372, ec21, ec25, iota, ms2131, r404, r410, u201"):
+    valid = "valid: bg96, e303, e372, ec21, ec25, iota, ms2131, r404, r410, u201"
+    with pytest.raises(ConfigurationError, match=valid):
         ModemEmulator("nokia")
     with pytest.raises(ConfigurationError):
         ModemEmulator("e303", rssi=40)
