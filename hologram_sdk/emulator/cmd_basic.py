@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Callable
 
@@ -20,11 +21,18 @@ from hologram_sdk.emulator.profiles import DIAL_RESULTS, Profile
 from hologram_sdk.emulator.radio import Radio
 from hologram_sdk.emulator.records import Faults
 
+Clock = Callable[[], _dt.datetime]
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
 
 class BasicCommands:
-    """The V.250 command set, the packet-data dial, and +CMEE.
+    """The V.250 command set, the packet-data dial, +CMEE and the real-time clock (+CCLK).
 
     :param restore: puts back the settings ATZ and AT&F restore (all families')
+    :param clock: the time the modem's clock starts from (UTC)
     """
 
     def __init__(
@@ -34,12 +42,16 @@ class BasicCommands:
         faults: Faults,
         profile: Profile,
         restore: Callable[[], None],
+        clock: Clock = utc_now,
     ) -> None:
         self.line = line
         self.radio = radio
         self.faults = faults
         self.profile = profile
         self._restore = restore
+        self._clock = clock
+        #: what AT+CCLK=<time> set, relative to ``clock``
+        self._clock_offset = _dt.timedelta(0)
         self.sregs: dict[int, int] = {0: 0, 2: 43, 3: 13, 4: 10, 5: 8, 7: 50, 12: 50}
 
     @staticmethod
@@ -127,6 +139,29 @@ class BasicCommands:
         self.line.cmee = int_arg(args[0] or "0", 0, 2) if op == "set" else 0
         return []
 
+    def cclk(self, op: str, args: list[str]) -> list[str]:
+        """``+CCLK: "yy/MM/dd,hh:mm:ss±zz"`` (zz: quarter hours; this clock keeps UTC)."""
+        if op == "test":
+            return []
+        if op == "read":
+            now = self._clock().astimezone(_dt.timezone.utc) + self._clock_offset
+            return [f'+CCLK: "{now:%y/%m/%d,%H:%M:%S}+00"']
+        require(op == "set")
+        match = re.fullmatch(
+            r"(\d{2})/(\d{2})/(\d{2}),(\d{2}):(\d{2}):(\d{2})([+-]\d{1,2})?", args[0]
+        )
+        require(match is not None)
+        assert match is not None
+        yy, mo, dd, hh, mi, ss = (int(g) for g in match.groups()[:6])
+        quarters = int(match.group(7) or 0)
+        try:
+            wanted = _dt.datetime(2000 + yy, mo, dd, hh, mi, ss, tzinfo=_dt.timezone.utc)
+        except ValueError:
+            raise CommandFailed("error") from None
+        wanted -= _dt.timedelta(minutes=15 * quarters)
+        self._clock_offset = wanted - self._clock().astimezone(_dt.timezone.utc)
+        return []
+
     def clac(self, op: str, args: list[str]) -> list[str]:
         require(op == "exec")
         return [f"AT{name}" for name in self.line.commands if name[0] in "+^"]
@@ -160,6 +195,7 @@ class BasicCommands:
             "&K": Command(self.amp_any),
             "&W": Command(self.amp_any),
             "+CMEE": Command(self.cmee),
+            "+CCLK": Command(self.cclk),
             "+CLAC": Command(self.clac),
             "+CTZU": Command(self.onoff),
             "+CTZR": Command(self.onoff),

@@ -1,5 +1,9 @@
 """A 27.007 / 27.005 AT modem emulator (Huawei, u-blox, Quectel) on a real pty or in process.
 
+(Over 500 lines on purpose: this module is the emulator's whole public surface --
+constructor, read-only views, test controls, running modes -- and nothing else;
+the behaviour lives in the modules it composes.)
+
 Three ways to talk to it:
 
 * ``start()`` opens a real pseudo-terminal in raw mode and serves it from one
@@ -36,13 +40,12 @@ import datetime as _dt
 import errno
 import logging
 import threading
-import urllib.parse
-from collections.abc import Mapping
-from typing import Any, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable, Optional, Union
 
 from hologram_sdk.base.errors import ConfigurationError, ModemUnpluggedError
 from hologram_sdk.emulator.atcommand import CommandFamily
-from hologram_sdk.emulator.cmd_basic import BasicCommands, Identity
+from hologram_sdk.emulator.cmd_basic import BasicCommands, Clock, Identity, utc_now
 from hologram_sdk.emulator.cmd_huawei import HuaweiCommands
 from hologram_sdk.emulator.cmd_network import NetworkCommands, PacketData, PdpCommands
 from hologram_sdk.emulator.cmd_quectel import QuectelGnss, QuectelSim, QuectelSockets
@@ -61,7 +64,7 @@ from hologram_sdk.emulator.profiles import (
 from hologram_sdk.emulator.radio import RATS, REGISTRATION_STATES, Radio
 from hologram_sdk.emulator.records import Faults, SentSms
 from hologram_sdk.emulator.sim import SIM_STATES, Sim, SimCommands
-from hologram_sdk.emulator.sim_port import SimPort
+from hologram_sdk.emulator.sim_port import SimPort, emulator_for_url, open_sim_port
 from hologram_sdk.emulator.sockets import SocketTable, check_hosts
 from hologram_sdk.emulator.transport import Link
 
@@ -77,6 +80,7 @@ __all__ = [
     "Profile",
     "SentSms",
     "SimPort",
+    "emulator_for_url",
     "open_sim_port",
 ]
 
@@ -111,6 +115,9 @@ class ModemEmulator:
         :class:`Fix`, ``"<lat>,<lon>[,<alt>]"``, or ``"none"`` for no fix
     :param faults: initial fault switches
     :param escape_guard: guard time in seconds around ``+++``
+    :param clock: where the modem's real-time clock (+CCLK) starts (UTC now)
+    :param families: more command families, each made by ``factory(emulator)``
+        once the profile's are installed (e.g. a USIM answering +CSIM)
     :raises ConfigurationError: an unknown profile or an invalid value
     """
 
@@ -135,6 +142,8 @@ class ModemEmulator:
         location: Union[Fix, str] = DEFAULT_FIX,
         faults: Optional[Faults] = None,
         escape_guard: float = 1.0,
+        clock: Clock = utc_now,
+        families: Iterable[Callable[[ModemEmulator], CommandFamily]] = (),
     ) -> None:
         if profile not in PROFILES:
             raise ConfigurationError(
@@ -174,12 +183,20 @@ class ModemEmulator:
         self._packet = PacketData()
         self._sms_store = SmsStore(self.profile.first_sms_index)
         self._socket_tables: list[SocketTable] = []
-        self._build_families(smsc)
+        self._build_families(smsc, clock)
+        try:
+            for factory in families:
+                self.install(factory(self))
+        except BaseException:
+            self.close()
+            raise
 
-    def _build_families(self, smsc: str) -> None:
+    def _build_families(self, smsc: str, clock: Clock) -> None:
         line, radio, profile = self._line, self._radio, self.profile
         families = profile.families
-        self._basic = BasicCommands(line, radio, self.faults, profile, self._restore_settings)
+        self._basic = BasicCommands(
+            line, radio, self.faults, profile, self._restore_settings, clock
+        )
         self._network = NetworkCommands(radio, line, self._packet, profile, self._reboot)
         self._sms = SmsCommands(self._sms_store, line, radio, self.faults, smsc)
         self.install(self._basic)
@@ -219,7 +236,11 @@ class ModemEmulator:
         """Add a command family: its commands answer from now on (replacing same-named ones).
 
         This is how a family beyond the profile's plugs in, e.g. an emulated
-        USIM answering ``AT+CSIM`` (``emu.install(Usim(emu.sim_card, ...))``).
+        USIM answering ``AT+CSIM``: an object whose ``commands()`` returns
+        ``{"+CSIM": Command(handler, sim="cme")}`` (see
+        :mod:`hologram_sdk.emulator.atcommand`), installed by
+        ``emu.install(family)`` or at construction by
+        ``ModemEmulator(..., families=[lambda emu: family_for(emu.sim_card)])``.
         """
         with self._lock:
             self._line.commands.update(family.commands())
@@ -545,73 +566,3 @@ class ModemEmulator:
             self._psd.active = False
         if self._gnss is not None:
             self._gnss.on = False
-
-
-# --- sim:// ports -------------------------------------------------------------------
-
-
-_INT_OPTIONS = ("rssi", "ber")
-#: pyserial settings that mean nothing to an in-process port; open_sim_port drops them
-_SERIAL_SETTINGS = frozenset(
-    {"baudrate", "bytesize", "parity", "stopbits", "xonxoff", "rtscts", "dsrdtr",
-     "exclusive", "inter_byte_timeout", "do_not_open"}
-)
-
-
-def emulator_for_url(url: str, **kwargs: Any) -> ModemEmulator:
-    """A new emulator for ``sim://<profile>?<option>=<value>&...`` (or a bare profile name).
-
-    Query values become constructor keywords (``rssi``/``ber`` as numbers).
-
-    :raises ConfigurationError: not a sim:// URL, an unknown profile or option
-    """
-    name = url
-    if "://" in url:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "sim":
-            raise ConfigurationError(f"not a sim:// URL: {url!r}")
-        name = parts.netloc or parts.path.lstrip("/")
-        for key, value in urllib.parse.parse_qsl(parts.query):
-            if key in _INT_OPTIONS or key == "escape_guard":
-                try:
-                    kwargs.setdefault(key, float(value) if key == "escape_guard" else int(value))
-                except ValueError:
-                    raise ConfigurationError(f"{key} must be a number, not {value!r}") from None
-            else:
-                kwargs.setdefault(key, value)
-    try:
-        return ModemEmulator(name or "e303", **kwargs)
-    except TypeError as exc:
-        raise ConfigurationError(f"bad sim:// option: {exc}") from None
-
-
-def open_sim_port(
-    profile: str = "e303",
-    *,
-    timeout: Optional[float] = None,
-    write_timeout: Optional[float] = None,
-    **kwargs: Any,
-) -> SimPort:
-    """Open an in-process emulated modem as a pyserial port (for ``sim://`` URLs).
-
-    ``profile`` may be a bare name (``"e303"``) or a URL such as
-    ``"sim://iota?sim=absent&rssi=5"``; query values become constructor keywords.
-    The port owns its emulator: closing the port closes it; ``port.emulator``
-    gives the tests' controls.
-
-    :raises ConfigurationError: an unknown profile or option
-    """
-    for key in _SERIAL_SETTINGS & set(kwargs):
-        del kwargs[key]
-    emulator = emulator_for_url(profile, **kwargs)
-    try:
-        return SimPort(
-            f"sim://{emulator.profile.name}",
-            emulator=emulator,
-            owns_emulator=True,
-            timeout=timeout,
-            write_timeout=write_timeout,
-        )
-    except BaseException:
-        emulator.close()
-        raise

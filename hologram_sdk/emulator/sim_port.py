@@ -7,6 +7,10 @@ socketpair the emulator serves instead of a TCP connection: ``read``,
 pyserial's. What differs: ``open`` (the socketpair, and a new emulator when
 the port was opened by URL), ``close`` (no reconnect pause; closes an owned
 emulator), ``in_waiting`` (the exact byte count); the URL is the emulator's to read.
+
+:func:`open_sim_port` opens one by URL (``sim://bg96?rssi=5``: query values
+become :class:`ModemEmulator` keywords); the ``sim`` scheme of
+:func:`hologram_sdk.modem.ports.open_port` comes here.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import struct
 import termios
+import urllib.parse
 from typing import TYPE_CHECKING, Any, Optional
 
 from serial import PortNotOpenError, SerialException
@@ -59,8 +64,6 @@ class SimPort(protocol_socket.Serial):
         if self.is_open:
             raise SerialException("Port is already open.")
         if self.emulator is None:
-            from hologram_sdk.emulator.modem import emulator_for_url
-
             try:
                 self.emulator = emulator_for_url(self.port)
             except ConfigurationError as exc:
@@ -86,3 +89,72 @@ class SimPort(protocol_socket.Serial):
             raise PortNotOpenError()
         buf = fcntl.ioctl(self._socket.fileno(), termios.FIONREAD, struct.pack("i", 0))
         return int(struct.unpack("i", buf)[0])
+
+
+_INT_OPTIONS = ("rssi", "ber")
+#: pyserial settings that mean nothing to an in-process port; open_sim_port drops them
+_SERIAL_SETTINGS = frozenset(
+    {"baudrate", "bytesize", "parity", "stopbits", "xonxoff", "rtscts", "dsrdtr",
+     "exclusive", "inter_byte_timeout", "do_not_open"}
+)
+
+
+def emulator_for_url(url: str, **kwargs: Any) -> ModemEmulator:
+    """A new emulator for ``sim://<profile>?<option>=<value>&...`` (or a bare profile name).
+
+    Query values become constructor keywords (``rssi``/``ber`` as numbers).
+
+    :raises ConfigurationError: not a sim:// URL, an unknown profile or option
+    """
+    name = url
+    if "://" in url:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "sim":
+            raise ConfigurationError(f"not a sim:// URL: {url!r}")
+        name = parts.netloc or parts.path.lstrip("/")
+        for key, value in urllib.parse.parse_qsl(parts.query):
+            if key in _INT_OPTIONS or key == "escape_guard":
+                try:
+                    kwargs.setdefault(key, float(value) if key == "escape_guard" else int(value))
+                except ValueError:
+                    raise ConfigurationError(f"{key} must be a number, not {value!r}") from None
+            else:
+                kwargs.setdefault(key, value)
+    from hologram_sdk.emulator.modem import ModemEmulator
+
+    try:
+        return ModemEmulator(name or "e303", **kwargs)
+    except TypeError as exc:
+        raise ConfigurationError(f"bad sim:// option: {exc}") from None
+
+
+def open_sim_port(
+    profile: str = "e303",
+    *,
+    timeout: Optional[float] = None,
+    write_timeout: Optional[float] = None,
+    **kwargs: Any,
+) -> SimPort:
+    """Open an in-process emulated modem as a pyserial port (for ``sim://`` URLs).
+
+    ``profile`` may be a bare name (``"e303"``) or a URL such as
+    ``"sim://iota?sim=absent&rssi=5"``; query values become constructor keywords.
+    The port owns its emulator: closing the port closes it; ``port.emulator``
+    gives the tests' controls.
+
+    :raises ConfigurationError: an unknown profile or option
+    """
+    for key in _SERIAL_SETTINGS & set(kwargs):
+        del kwargs[key]
+    emulator = emulator_for_url(profile, **kwargs)
+    try:
+        return SimPort(
+            f"sim://{emulator.profile.name}",
+            emulator=emulator,
+            owns_emulator=True,
+            timeout=timeout,
+            write_timeout=write_timeout,
+        )
+    except BaseException:
+        emulator.close()
+        raise

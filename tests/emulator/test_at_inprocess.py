@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -305,3 +306,34 @@ def test_sim_url_options_and_pyserial_settings_are_accepted():
         assert port.emulator.escape_guard == 0.05
         port.write(b"ATE0;+CREG?\r")
         assert port.read_until(b"OK\r\n") == b"ATE0;+CREG?\r\r\n+CREG: 0,5\r\n\r\nOK\r\n"
+
+
+def test_the_modem_clock_and_setting_it():
+    start = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    with ModemEmulator("bg96", clock=lambda: start) as emu:
+        assert emu.feed(b"ATE0;+CCLK?\r") == b'ATE0;+CCLK?\r\r\n+CCLK: "26/01/02,03:04:05+00"' \
+                                             b"\r\n\r\nOK\r\n"
+        # a local time 1 h ahead of UTC (+04 quarter hours) is kept as UTC
+        assert emu.feed(b'AT+CCLK="27/02/03,04:05:06+04";+CCLK?\r') == (
+            b'\r\n+CCLK: "27/02/03,03:05:06+00"\r\n\r\nOK\r\n')
+        assert emu.feed(b'AT+CCLK="27/02/30,04:05:06"\r') == b"\r\nERROR\r\n"
+
+
+def test_an_extra_command_family_plugs_in():
+    from hologram_sdk.emulator.atcommand import Command
+
+    class Echo:
+        """A test double: the smallest command family."""
+
+        def __init__(self, sim):
+            self.sim = sim
+
+        def commands(self):
+            return {"+XECHO": Command(lambda op, args: [f"+XECHO: {op},{args}"], sim="cme")}
+
+    with ModemEmulator("u201", sim="absent", families=[lambda emu: Echo(emu.sim_card)]) as emu:
+        assert emu.feed(b"ATE0;+CMEE=1;+XECHO=1\r") == b"ATE0;+CMEE=1;+XECHO=1\r\r\n" \
+                                                     b"+CME ERROR: 10\r\n"
+        emu.set(sim="ready")
+        assert emu.feed(b'AT+XECHO="a",2\r') == b"\r\n+XECHO: set,['a', '2']\r\n\r\nOK\r\n"
+        assert b"AT+XECHO" in emu.feed(b"AT+CLAC\r")

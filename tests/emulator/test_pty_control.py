@@ -211,3 +211,34 @@ def test_cli_rejects_bad_values(capsys):
 
     assert main(["emulate", "modem", "--registration", "sideways"]) == 2
     assert "registration" in capsys.readouterr().err
+
+
+def test_cli_emulate_modem_quectel_profile_with_no_fix(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hologram_sdk", "emulate", "modem", "--profile", "bg96",
+         "--rat", "nbiot", "--location", "none"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        device = proc.stdout.readline().decode().strip()
+        assert device.startswith("/dev/pts/")
+        with serial.Serial(device, timeout=0.2) as port:
+            assert command(port, b"ATE0;+CMEE=1") == b"ATE0;+CMEE=1\r\r\nOK\r\n"
+            assert command(port, b"AT+CGMM") == b"\r\nBG96\r\n\r\nOK\r\n"
+            assert command(port, b"AT+CEREG=2;+CEREG?") == (
+                b'\r\n+CEREG: 2,1,"00C3","0000A1B2",9\r\n\r\nOK\r\n')
+            assert command(port, b"AT+QGPS=1;+QGPSLOC=2") == b"\r\n+CME ERROR: 516\r\n"
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_cli_rejects_a_radio_the_profile_lacks(capsys):
+    from hologram_sdk.cli import main
+
+    assert main(["emulate", "modem", "--profile", "r410", "--rat", "utran"]) == 2
+    assert "registers on lte, nbiot" in capsys.readouterr().err
