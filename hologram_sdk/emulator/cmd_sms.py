@@ -313,6 +313,7 @@ class SmsCommands:
         if op == "test":
             return ["+CMGL: " + ('("REC UNREAD","REC READ","STO UNSENT","STO SENT","ALL")'
                                  if self.cmgf else "(0-4)")]
+        require(op in ("exec", "set"))
         wanted: int
         if op == "exec" or not args[0]:
             wanted = 0

@@ -246,6 +246,9 @@ class LineDiscipline:
             final, prompt = None, asked.prompt
             self._entry = asked.entry
             self.mode = "entry"
+        except Exception:  # a bug in a handler: say so, answer ERROR, keep serving
+            logger.exception("modem emulator: command %r failed", text)
+            final = "ERROR"
         finally:
             self._executing = False
         out = bytearray()

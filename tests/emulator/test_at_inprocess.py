@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -337,3 +338,27 @@ def test_an_extra_command_family_plugs_in():
         emu.set(sim="ready")
         assert emu.feed(b'AT+XECHO="a",2\r') == b"\r\n+XECHO: set,['a', '2']\r\n\r\nOK\r\n"
         assert b"AT+XECHO" in emu.feed(b"AT+CLAC\r")
+
+
+FINAL = re.compile(rb"\r\n(OK|ERROR|NO CARRIER|SEND OK|SEND FAIL|\+CM[ES] ERROR: [^\r]*)\r\n")
+ARGUMENT_SHAPES = ["", "?", "=?", "=", "=0", "=1", "=1,1", "=,", '=""', '="a"', "=x", "=-1",
+                   "=99999999999", '=0,"zz"', "=1,2,3,4,5,6,7,8",
+                   '=1,0,"TCP","127.0.0.1",1,0,0', '=1,"IP","apn"']
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_command_with_odd_arguments_gets_an_answer(profile, caplog):
+    """Each command of the profile, with each argument shape: a final result, never a crash."""
+    with ModemEmulator(profile, escape_guard=0) as emu:
+        emu.feed(b"ATE0\r")
+        # not the dial (data mode) nor the framing switches (numeric, quiet answers)
+        names = [n for n in emu.line.commands if n not in ("D", "O", "V", "Q")]
+        for name in names:
+            for shape in ARGUMENT_SHAPES:
+                answer = emu.feed(f"AT{name}{shape}\r".encode())
+                if answer.endswith((b"> ", b"\r\n@")):
+                    answer = emu.feed(b"\x1b") if answer.endswith(b"> ") else emu.feed(b"\x00")
+                assert FINAL.search(answer), (name, shape, answer)
+                emu.feed(b"ATE0\r")
+                emu.feed(b"AT+CFUN=1\r")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
