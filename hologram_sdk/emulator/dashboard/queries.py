@@ -1,0 +1,419 @@
+"""What the dashboard reads from the local cloud's SQLite file, shaped for JSON.
+
+``DashboardData`` opens its own connection to the cloud's database (WAL lets it
+read while the server writes) and answers the dashboard's questions with
+indexed queries only, so a page stays fast with millions of rows:
+
+- messages and SMS are paged by id (``before``/``after`` cursors), never by offset;
+- "since a time" is turned into "since an id" by a binary search over the
+  primary key (ids grow with the receive time), so nothing scans the table;
+- per-device paging uses an index on ``messages(device, id)``, created when the
+  dashboard opens the file (servers without a dashboard do not pay for it).
+
+Payloads are shown as sent: text as text; bytes that were not UTF-8 (stored as
+``\\xNN`` escapes) or control characters make the payload "binary", shown as hex
+and base64. Long payloads are cut to a preview; :meth:`DashboardData.message`
+returns one in full.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from hologram_sdk.errors import ConfigurationError, HologramError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Characters of a payload sent with a list row; the rest is fetched on demand.
+PREVIEW_CHARS = 512
+#: Largest page of messages one request may ask for.
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS messages_by_device ON messages (device, id)",
+    "CREATE INDEX IF NOT EXISTS sms_by_device ON sms (device, id)",
+)
+
+# ``\xNN`` with NN >= 0x80 is what the store writes for a byte that was not UTF-8.
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Ranges of the chart: name -> (seconds covered, seconds per bucket).
+CHART_RANGES = {"hour": (3600, 60), "day": (86400, 300)}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """How to show one payload."""
+
+    text: str
+    binary: bool
+    size: int
+    raw: bytes
+
+    @classmethod
+    def of(cls, stored: str) -> Payload:
+        """Recover the bytes a device sent from the stored text."""
+        binary = bool(_ESCAPED_BYTE.search(stored) or _CONTROL.search(stored))
+        if _ESCAPED_BYTE.search(stored):
+            parts = _ESCAPED_BYTE.split(stored)
+            raw = b"".join(
+                bytes([int(part, 16)]) if i % 2 else part.encode("utf-8", "surrogatepass")
+                for i, part in enumerate(parts)
+            )
+        else:
+            raw = stored.encode("utf-8", "surrogatepass")
+        return cls(stored, binary, len(raw), raw)
+
+    def as_dict(self, limit: Optional[int] = PREVIEW_CHARS) -> dict[str, Any]:
+        """JSON fields: ``data`` (text), ``size`` (bytes), ``binary``, and for binary
+        payloads ``hex`` and ``base64``; ``truncated`` when cut to ``limit``."""
+        raw = self.raw if limit is None else self.raw[:limit]
+        cut = limit is not None and (len(self.text) > limit or len(self.raw) > limit)
+        out: dict[str, Any] = {
+            "data": self.text if limit is None else self.text[:limit],
+            "size": self.size,
+            "binary": self.binary,
+            "truncated": cut,
+        }
+        if self.binary:
+            out["hex"] = raw.hex(" ")
+            out["base64"] = base64.b64encode(raw).decode("ascii")
+        return out
+
+
+class DashboardData:
+    """Read-side queries for the dashboard over the local cloud's database file.
+
+    :param path: the local cloud's SQLite file (it must exist: start the cloud first)
+    :raises ConfigurationError: no such file, or it is not a local cloud database
+    """
+
+    def __init__(self, path: PathLike) -> None:
+        self.path = os.fspath(path)
+        if self.path == ":memory:" or not os.path.isfile(self.path):
+            raise ConfigurationError(
+                f"the dashboard needs the local cloud's database file, not {self.path!r}"
+            )
+        self._lock = threading.Lock()
+        try:
+            writer = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            try:
+                for statement in _INDEXES:
+                    writer.execute(statement)
+            finally:
+                writer.close()
+            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+            self._conn: Optional[sqlite3.Connection] = sqlite3.connect(
+                uri, uri=True, check_same_thread=False, timeout=10.0
+            )
+            self._conn.execute("PRAGMA query_only=ON")
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot read {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> DashboardData:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            if self._conn is None:
+                raise HologramError("the dashboard's database connection is closed")
+            return self._conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    # --- time -> id --------------------------------------------------------
+
+    def first_id_since(self, table: str, since: float) -> int:
+        """The smallest id in ``table`` received at or after ``since`` (one past the
+        last id when none is): a binary search over the primary key."""
+        if table not in ("messages", "sms"):
+            raise ValueError(table)
+        bounds = self._rows(f"SELECT MIN(id), MAX(id) FROM {table}")[0]
+        if bounds[0] is None:
+            return 1
+        lo, hi = int(bounds[0]), int(bounds[1]) + 1
+        probe = f"SELECT id, received FROM {table} WHERE id >= ? ORDER BY id LIMIT 1"
+        while lo < hi:
+            mid = (lo + hi) // 2
+            row = self._rows(probe, (mid,))
+            if not row:
+                hi = mid
+            elif row[0][1] >= since:
+                hi = min(mid, int(row[0][0]))
+            else:
+                lo = int(row[0][0]) + 1
+        return lo
+
+    # --- devices -----------------------------------------------------------
+
+    def device_names(self) -> list[str]:
+        """Devices registered in the database or seen in its messages and SMS."""
+        names = [r[0] for r in self._rows("SELECT name FROM devices ORDER BY registered")]
+        seen = set(names)
+        for table in ("messages", "sms"):
+            # a loose index scan: one indexed lookup per distinct device
+            name = self._one(f"SELECT MIN(device) FROM {table}")
+            while name is not None:
+                if name not in seen:
+                    seen.add(name)
+                    names.append(name)
+                name = self._one(f"SELECT MIN(device) FROM {table} WHERE device > ?", (name,))
+        return names
+
+    def device_summary(self, name: str, *, today_first_id: Optional[int] = None) -> dict[str, Any]:
+        """Last seen, message counts and the last message of one device."""
+        if today_first_id is None:
+            today_first_id = self.first_id_since("messages", midnight())
+        last_id = self._one("SELECT MAX(id) FROM messages WHERE device = ?", (name,))
+        last_seen: Optional[float] = None
+        if last_id is not None:
+            last_seen = self._one("SELECT received FROM messages WHERE id = ?", (last_id,))
+        last_sms = self._one(
+            "SELECT received FROM sms WHERE id = (SELECT MAX(id) FROM sms WHERE device = ?)",
+            (name,),
+        )
+        if last_sms is not None and (last_seen is None or last_sms > last_seen):
+            last_seen = last_sms
+        today = self._one(
+            "SELECT COUNT(*) FROM messages WHERE device = ? AND id >= ?", (name, today_first_id)
+        )
+        return {
+            "name": name,
+            "last_seen": last_seen,
+            "messages_today": int(today or 0),
+        }
+
+    def known_device(self, name: str) -> bool:
+        """Whether the database has anything of ``name``."""
+        return any(
+            self._rows(sql, (name,))
+            for sql in (
+                "SELECT 1 FROM devices WHERE name = ?",
+                "SELECT 1 FROM messages WHERE device = ? LIMIT 1",
+                "SELECT 1 FROM sms WHERE device = ? LIMIT 1",
+            )
+        )
+
+    def registered_kinds(self) -> dict[str, str]:
+        """Auth method of each device registered on first contact."""
+        return {
+            name: ("devicekey" if devicekey else "cloud_id/cloud_key")
+            for name, devicekey in self._rows("SELECT name, devicekey FROM devices")
+        }
+
+    # --- messages ----------------------------------------------------------
+
+    def messages_page(
+        self,
+        *,
+        device: Optional[str] = None,
+        before: Optional[int] = None,
+        after: Optional[int] = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> dict[str, Any]:
+        """One page of messages, newest first.
+
+        Without a cursor: the newest ``limit``. ``before=ID``: the ``limit`` older
+        than ID; ``after=ID``: the ``limit`` newer than ID (``after=0`` is the oldest
+        page). ``older``/``newer`` say whether there is more on either side.
+        """
+        limit = max(1, min(int(limit), MAX_PAGE))
+        where, params = ("WHERE device = ?", [device]) if device is not None else ("", [])
+        joiner = " AND " if where else "WHERE "
+        cols = "SELECT id, device, topics, data, received FROM messages "
+        if after is not None:
+            rows = self._rows(
+                cols + where + joiner + "id > ? ORDER BY id LIMIT ?", (*params, after, limit)
+            )
+            rows.reverse()
+        elif before is not None:
+            rows = self._rows(
+                cols + where + joiner + "id < ? ORDER BY id DESC LIMIT ?", (*params, before, limit)
+            )
+        else:
+            rows = self._rows(cols + where + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        items = [message_dict(*row) for row in rows]
+        older = newer = False
+        if items:
+            newest, oldest = items[0]["id"], items[-1]["id"]
+            exists = "SELECT 1 FROM messages " + where + joiner + "id {} ? LIMIT 1"
+            older = bool(self._rows(exists.format("<"), (*params, oldest)))
+            newer = bool(self._rows(exists.format(">"), (*params, newest)))
+        total = self._one("SELECT COUNT(*) FROM messages " + where, tuple(params))
+        position = None
+        if items:
+            position = self._one(
+                "SELECT COUNT(*) FROM messages " + where + joiner + "id > ?",
+                (*params, items[0]["id"]),
+            )
+        return {
+            "items": items,
+            "older": older,
+            "newer": newer,
+            "total": int(total or 0),
+            #: how many newer messages are above this page
+            "offset": int(position or 0),
+        }
+
+    def message(self, message_id: int) -> Optional[dict[str, Any]]:
+        """One message with its whole payload, or ``None``."""
+        rows = self._rows(
+            "SELECT id, device, topics, data, received FROM messages WHERE id = ?", (message_id,)
+        )
+        return message_dict(*rows[0], limit=None) if rows else None
+
+    def sms_page(
+        self, *, device: Optional[str] = None, before: Optional[int] = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """SMS sent through the cloud, newest first (``before`` pages back)."""
+        limit = max(1, min(int(limit), MAX_PAGE))
+        clauses: list[str] = []
+        params: list[Any] = []
+        if device is not None:
+            clauses.append("device = ?")
+            params.append(device)
+        if before is not None:
+            clauses.append("id < ?")
+            params.append(before)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._rows(
+            "SELECT id, device, destination, text, received FROM sms "
+            + where
+            + " ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [sms_dict(*row) for row in rows]
+
+    def after(self, message_id: int, sms_id: int, limit: int = 200) -> list[dict[str, Any]]:
+        """Messages and SMS stored after the given ids, oldest first (for the live stream)."""
+        messages = self._rows(
+            "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
+            "ORDER BY id LIMIT ?",
+            (message_id, limit),
+        )
+        sms = self._rows(
+            "SELECT id, device, destination, text, received FROM sms WHERE id > ? "
+            "ORDER BY id LIMIT ?",
+            (sms_id, limit),
+        )
+        items = [message_dict(*r) for r in messages] + [sms_dict(*r) for r in sms]
+        items.sort(key=lambda item: (item["received"], item["kind"], item["id"]))
+        return items
+
+    def last_ids(self) -> tuple[int, int]:
+        """The newest message id and SMS id (0 when there is none)."""
+        return (
+            int(self._one("SELECT MAX(id) FROM messages") or 0),
+            int(self._one("SELECT MAX(id) FROM sms") or 0),
+        )
+
+    # --- chart -------------------------------------------------------------
+
+    def per_minute(
+        self,
+        *,
+        span: str = "hour",
+        device: Optional[str] = None,
+        now: Optional[float] = None,
+        top: int = 5,
+    ) -> dict[str, Any]:
+        """Messages per minute over the last hour or day, in total and per device.
+
+        Buckets are one minute wide for the hour and five for the day (their counts
+        divided by five, so both read as messages per minute). The ``top`` busiest
+        devices get their own series; the total counts every device.
+        """
+        if span not in CHART_RANGES:
+            raise ValueError(f"span must be one of {sorted(CHART_RANGES)}")
+        seconds, width = CHART_RANGES[span]
+        now = time.time() if now is None else now
+        end = (int(now) // width + 1) * width
+        start = end - seconds
+        buckets = seconds // width
+        first = self.first_id_since("messages", start)
+        sql = (
+            "SELECT device, CAST((received - ?) / ? AS INTEGER) AS b, COUNT(*) "
+            "FROM messages WHERE id >= ?"
+        )
+        params: list[Any] = [start, width, first]
+        if device is not None:
+            sql += " AND device = ?"
+            params.append(device)
+        per: dict[str, list[int]] = {}
+        for name, bucket, count in self._rows(sql + " GROUP BY device, b", tuple(params)):
+            if 0 <= bucket < buckets:
+                per.setdefault(name, [0] * buckets)[bucket] += count
+        total = [sum(column) for column in zip(*per.values())] if per else [0] * buckets
+        busiest = sorted(per, key=lambda name: -sum(per[name]))[:top]
+        scale = 60.0 / width
+        return {
+            "span": span,
+            "start": start,
+            "bucket": width,
+            "total": [c * scale for c in total],
+            "devices": {name: [c * scale for c in per[name]] for name in busiest},
+        }
+
+
+def midnight(now: Optional[float] = None) -> float:
+    """The start of today, local time."""
+    t = time.localtime(time.time() if now is None else now)
+    return time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
+
+
+def message_dict(
+    message_id: int,
+    device: str,
+    topics: str,
+    data: str,
+    received: float,
+    *,
+    limit: Optional[int] = PREVIEW_CHARS,
+) -> dict[str, Any]:
+    """A stored message row as the dashboard's JSON."""
+    out: dict[str, Any] = {
+        "kind": "message",
+        "id": message_id,
+        "device": device,
+        "topics": list(json.loads(topics)),
+        "received": received,
+    }
+    out.update(Payload.of(data).as_dict(limit))
+    return out
+
+
+def sms_dict(
+    sms_id: int, device: str, destination: str, text: str, received: float
+) -> dict[str, Any]:
+    """A stored SMS row as the dashboard's JSON."""
+    return {
+        "kind": "sms",
+        "id": sms_id,
+        "device": device,
+        "destination": destination,
+        "text": text,
+        "received": received,
+    }
