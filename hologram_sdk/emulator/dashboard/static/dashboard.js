@@ -46,7 +46,8 @@
     return Math.floor(s / 86400) + " d ago";
   }
 
-  function count(n) { return Number(n).toLocaleString("en-US"); }
+  var NUMBER = new Intl.NumberFormat("en-US");
+  function count(n) { return NUMBER.format(Number(n)); }
 
   function loginAgain() {
     window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
@@ -290,7 +291,7 @@
           result.className = "result bad";
           result.textContent = res.body.error || "not sent";
         }
-        refreshSoon();
+        refresh();
       }).catch(function (e) {
         result.className = "result bad";
         result.textContent = "not sent: " + e.message;
@@ -423,7 +424,8 @@
   function devicePage() {
     var feed = $("messages");
     var state = { page: null, fresh: 0 };
-    var base = "/ui/messages?limit=" + PAGE_SIZE + "&device=" + encodeURIComponent(DEVICE);
+    var size = PAGE_SIZE;
+    function base() { return "/ui/messages?limit=" + size + "&device=" + encodeURIComponent(DEVICE); }
 
     function paintFacts(d) {
       $("fact-auth").textContent = d.auth || "–";
@@ -454,7 +456,13 @@
       if (!page.newer) { state.fresh = 0; show($("new-count"), false); }
     }
 
-    function load(query) { return getJSON(base + query).then(paintPage); }
+    function load(query) { return getJSON(base() + query).then(paintPage); }
+
+    $("page-size").addEventListener("change", function () {
+      size = Number($("page-size").value) || PAGE_SIZE;
+      var items = state.page ? state.page.items : [];
+      load(items.length ? "&before=" + (items[0].id + 1) : "");
+    });
 
     $("page-newest").addEventListener("click", function () { load(""); });
     $("page-oldest").addEventListener("click", function () { load("&after=0"); });
@@ -486,9 +494,9 @@
       if (page && !page.newer) {
         page.total += 1;
         page.items.unshift(m);
-        if (page.items.length > PAGE_SIZE) { page.items.pop(); page.older = true; }
+        if (page.items.length > size) { page.items.pop(); page.older = true; }
         feed.insertBefore(messageItem(m, true), feed.firstChild);
-        while (feed.children.length > PAGE_SIZE) feed.removeChild(feed.lastChild);
+        while (feed.children.length > size) feed.removeChild(feed.lastChild);
         show($("messages-empty"), false);
         paintPageCounts(page);
       } else if (page) {
