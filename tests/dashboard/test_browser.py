@@ -184,7 +184,7 @@ def test_paging_through_5000_messages(page, site):
     from selenium.webdriver.support.ui import Select
 
     Select(css(page, "#page-size")).select_by_visible_text("500")
-    wait_for(page, lambda d: css(d, "#page-position").text == "1–500 of 5,000")
+    wait_for(page, lambda d: css(d, "#page-position").text == "1\u2013500 of 5,000")
     seen: list[int] = []
     started = time.monotonic()
     for number in range(10):
@@ -194,7 +194,7 @@ def test_paging_through_5000_messages(page, site):
         if seen:
             assert listed[0] == seen[-1] - 1  # continues exactly where the last page ended
         seen.extend(listed)
-        position = f"{number * 500 + 1:,}–{number * 500 + 500:,} of 5,000"
+        position = f"{number * 500 + 1:,}\u2013{number * 500 + 500:,} of 5,000"
         assert css(page, "#page-position").text == position
         if number < 9:
             top = listed[0]
@@ -203,9 +203,9 @@ def test_paging_through_5000_messages(page, site):
     assert seen == list(range(5000, 0, -1))
     assert css(page, "#page-older").get_attribute("disabled") is not None
     css(page, "#page-newest").click()
-    wait_for(page, lambda d: css(d, "#page-position").text == "1–500 of 5,000")
+    wait_for(page, lambda d: css(d, "#page-position").text == "1\u2013500 of 5,000")
     css(page, "#page-oldest").click()
-    wait_for(page, lambda d: css(d, "#page-position").text == "4,501–5,000 of 5,000")
+    wait_for(page, lambda d: css(d, "#page-position").text == "4,501\u20135,000 of 5,000")
     assert time.monotonic() - started < 30.0
 
 
