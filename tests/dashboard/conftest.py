@@ -19,7 +19,7 @@ from hologram_sdk.emulator.cloud import LocalCloud
 from hologram_sdk.emulator.dashboard.app import Dashboard
 from hologram_sdk.emulator.dashboard.auth import SessionAuth
 from hologram_sdk.emulator.dashboard.queries import DashboardData
-from hologram_sdk.emulator.dashboard.server import WebServer
+from hologram_sdk.emulator.dashboard.web import WebServer
 
 API_KEY = "test-api-key-0123"
 CHROMIUM = os.environ.get("HOLOGRAM_CHROMIUM", "/usr/bin/chromium")
@@ -83,8 +83,12 @@ class Site:
         self.db = db
         self.cloud = LocalCloud(port=0, db=db, idle_timeout=2.0).start()
         self.dashboard = Dashboard(DashboardData(db), SessionAuth(API_KEY), interval=0.1).start()
-        self.web = WebServer([self.dashboard]).start()
-        self.url = self.web.url.rstrip("/")
+        self.web = WebServer(
+            self.dashboard.routes,
+            self.dashboard.not_found,
+            end_streams=self.dashboard.end_streams,
+        ).start()
+        self.url = self.web.url
 
     def close(self) -> None:
         self.web.close()

@@ -1,14 +1,13 @@
-"""The dashboard's HTTP handlers and their routing table, for any ``http.server`` server.
+"""The dashboard's HTTP handlers: pages, static files, login, JSON for the pages, events.
 
 :class:`Dashboard` owns the read side (:class:`DashboardData`), the live stream
 (:class:`EventHub`), the login (:class:`SessionAuth`) and the send form's
-sender. Its :attr:`Dashboard.routes` is a list of ``(method, path regex,
-handler, public)``; :meth:`Dashboard.handle` dispatches one request of a
-``BaseHTTPRequestHandler`` and returns ``False`` when no route matches, so a
-server with more routes (the REST API) tries its own next.
+sender. Its :attr:`Dashboard.routes` are ``(method, pattern, handler)`` with
+``handler(request) -> Response``; each handler checks the session itself, so
+the routes can sit in any routing table (registered as public there).
 
-Paths: ``/`` overview, ``/devices/<name>`` a device, ``/login`` and ``/logout``,
-``/static/<file>``, and under ``/ui/`` the JSON the pages read and the event
+Paths: ``/`` overview, ``/devices/{name}`` a device, ``/login`` and ``/logout``,
+``/static/{file}``, and under ``/ui/`` the JSON the pages read and the event
 stream (``/ui/events``). Without a session every page redirects to the login
 form and every ``/ui/`` path answers 401: nothing is readable without the key.
 """
@@ -17,14 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import socket
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Optional
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote
 
 from hologram_sdk.emulator.dashboard import pages
 from hologram_sdk.emulator.dashboard.auth import SessionAuth
@@ -33,15 +28,6 @@ from hologram_sdk.emulator.dashboard.queries import (
     DEFAULT_PAGE,
     DashboardData,
     midnight,
-)
-from hologram_sdk.emulator.dashboard.responses import (
-    BodyError,
-    read_body,
-    redirect,
-    send,
-    send_error_json,
-    send_html,
-    send_json,
 )
 from hologram_sdk.emulator.dashboard.sending import (
     InboundLog,
@@ -57,30 +43,66 @@ from hologram_sdk.emulator.dashboard.stream import (
     format_event,
     parse_event_id,
 )
+from hologram_sdk.emulator.dashboard.web import Handler, Request, Response, Route
 from hologram_sdk.errors import HologramError
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[BaseHTTPRequestHandler, "re.Match[str]"], None]
+SECURITY_HEADERS = {
+    # only the dashboard's own files: no inline script, so even a missed escape
+    # could not run
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
-@dataclass(frozen=True)
-class Route:
-    """One entry of the routing table."""
+def respond(
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    cache: str = "no-store",
+    headers: Optional[dict[str, str]] = None,
+) -> Response:
+    """A response with the dashboard's safety headers."""
+    return Response(
+        status,
+        body,
+        content_type,
+        {**SECURITY_HEADERS, "Cache-Control": cache, **(headers or {})},
+    )
 
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-    #: served without a session (the login form, static files)
-    public: bool = False
+
+def html(page: str, status: int = HTTPStatus.OK, **headers: str) -> Response:
+    """An HTML page."""
+    return respond(status, page.encode("utf-8"), "text/html; charset=utf-8", headers=headers)
 
 
-def _query(req: BaseHTTPRequestHandler) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(req.path).query).items()}
+def as_json(value: Any, status: int = HTTPStatus.OK) -> Response:
+    """JSON, ASCII only (no byte a device sent can change how it is decoded)."""
+    body = json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return respond(status, body, "application/json")
 
 
-def _int_arg(args: dict[str, str], name: str) -> Optional[int]:
-    value = args.get(name)
+def json_error(status: int, message: str) -> Response:
+    """``{"error": message}``."""
+    return as_json({"error": message}, status)
+
+
+def see_other(location: str, **headers: str) -> Response:
+    """A 303 to a path on this server."""
+    return respond(
+        HTTPStatus.SEE_OTHER, b"", "text/plain", headers={"Location": location, **headers}
+    )
+
+
+def _int_arg(request: Request, name: str) -> Optional[int]:
+    value = request.arg(name)
     if value is None or value == "":
         return None
     if not value.isascii() or not value.isdigit() or len(value) > 18:
@@ -94,8 +116,8 @@ class Dashboard:
     :param data: queries over the cloud's database
     :param auth: the API-key login
     :param sender: delivers the send form's requests (default: :class:`PushSender`)
-    :param device_info: extra facts per device from the cloud (``auth``,
-        ``last_address``, ``inbound``), merged over what the database says
+    :param device_info: facts per device from the cloud (``auth``, ``last_address``,
+        ``last_seen``, ``inbound``), merged over what the database says
     :param route_status: the routes' state and backlog, as JSON-ready dicts
     :param inbound: where delivery outcomes are remembered
     :param interval: seconds between the event hub's looks at the database
@@ -119,26 +141,23 @@ class Dashboard:
         self.route_status = route_status or (lambda: [])
         self.sender: Sender = sender or PushSender(self._last_address, self.inbound)
         self.hub = EventHub(data, interval=interval)
+        page, api = self._page, self._api
         self.routes: list[Route] = [
-            self._route("GET", r"/", self.overview_page),
-            self._route("GET", r"/devices/(?P<name>[^/]+)", self.device_page),
-            self._route("GET", r"/login", self.login_form, public=True),
-            self._route("POST", r"/login", self.login, public=True),
-            self._route("POST", r"/logout", self.logout, public=True),
-            self._route("GET", r"/static/(?P<name>[A-Za-z0-9_.-]+)", self.static, public=True),
-            self._route("GET", r"/ui/overview", self.overview_json),
-            self._route("GET", r"/ui/devices/(?P<name>[^/]+)", self.device_json),
-            self._route("GET", r"/ui/messages", self.messages_json),
-            self._route("GET", r"/ui/messages/(?P<id>[0-9]{1,18})", self.message_json),
-            self._route("GET", r"/ui/sms", self.sms_json),
-            self._route("GET", r"/ui/chart", self.chart_json),
-            self._route("GET", r"/ui/events", self.events),
-            self._route("POST", r"/ui/send", self.send_json),
+            Route("GET", "/", page(self.overview_page)),
+            Route("GET", "/devices/{name}", page(self.device_page)),
+            Route("GET", "/login", self.login_form),
+            Route("POST", "/login", self.login),
+            Route("POST", "/logout", self.logout),
+            Route("GET", "/static/{name}", self.static),
+            Route("GET", "/ui/overview", api(self.overview_json)),
+            Route("GET", "/ui/devices/{name}", api(self.device_json)),
+            Route("GET", "/ui/messages", api(self.messages_json)),
+            Route("GET", "/ui/messages/{id}", api(self.message_json)),
+            Route("GET", "/ui/sms", api(self.sms_json)),
+            Route("GET", "/ui/chart", api(self.chart_json)),
+            Route("GET", "/ui/events", api(self.events)),
+            Route("POST", "/ui/send", api(self.send_json)),
         ]
-
-    @staticmethod
-    def _route(method: str, pattern: str, handler: Handler, *, public: bool = False) -> Route:
-        return Route(method, re.compile(pattern + r"\Z"), handler, public)
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -147,14 +166,14 @@ class Dashboard:
         self.hub.start()
         return self
 
+    def end_streams(self) -> None:
+        """End every open event stream (browsers reconnect and resume)."""
+        self.hub.drop_streams()
+
     def close(self) -> None:
         """End every stream and close the database connection (idempotent)."""
         self.hub.close()
         self.data.close()
-
-    def end_streams(self) -> None:
-        """End every open event stream (browsers reconnect and resume)."""
-        self.hub.drop_streams()
 
     def __enter__(self) -> Dashboard:
         return self.start()
@@ -162,100 +181,77 @@ class Dashboard:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- dispatch ------------------------------------------------------------
+    # --- the session ---------------------------------------------------------
 
-    def handle(self, req: BaseHTTPRequestHandler) -> bool:
-        """Answer ``req`` if one of the dashboard's routes matches its path.
-
-        :returns: ``False`` when no route matches (the caller answers)
-        """
-        path = urlsplit(req.path).path
-        method = "GET" if req.command == "HEAD" else req.command
-        for route in self.routes:
-            match = route.pattern.match(path)
-            if match is None or route.method != method:
-                continue
-            if not route.public and not self.signed_in(req):
-                self._refuse(req, path)
-                return True
-            try:
-                route.handler(req, match)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
-                req.close_connection = True
-            except Exception:
-                logger.exception("dashboard: %s %s failed", req.command, path)
-                req.close_connection = True
-                try:
-                    send_error_json(req, HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
-                except OSError:
-                    pass
-            return True
-        return False
-
-    def signed_in(self, req: BaseHTTPRequestHandler) -> bool:
-        """Whether ``req`` carries the session cookie or the API key."""
+    def signed_in(self, request: Request) -> bool:
+        """Whether ``request`` carries the session cookie or the API key."""
+        headers = request.headers
         return self.auth.allowed(
-            req.headers.get("Cookie"),
-            req.headers.get("Authorization"),
-            req.headers.get("X-API-Key"),
+            headers.get("Cookie"), headers.get("Authorization"), headers.get("X-API-Key")
         )
 
-    def _refuse(self, req: BaseHTTPRequestHandler, path: str) -> None:
-        if path.startswith("/ui/"):
-            send_error_json(req, HTTPStatus.UNAUTHORIZED, "log in with the API key")
-        else:
-            redirect(req, "/login?next=" + quote(path, safe="/"))
+    def _page(self, handler: Handler) -> Handler:
+        def guarded(request: Request) -> Response:
+            if not self.signed_in(request):
+                return see_other("/login?next=" + quote(request.path, safe="/"))
+            return self._safely(handler, request)
+
+        return guarded
+
+    def _api(self, handler: Handler) -> Handler:
+        def guarded(request: Request) -> Response:
+            if not self.signed_in(request):
+                return json_error(HTTPStatus.UNAUTHORIZED, "log in with the API key")
+            return self._safely(handler, request)
+
+        return guarded
+
+    @staticmethod
+    def _safely(handler: Handler, request: Request) -> Response:
+        try:
+            return handler(request)
+        except Exception:
+            logger.exception("dashboard: %s %s failed", request.method, request.path)
+            return json_error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (logged)")
 
     # --- pages ---------------------------------------------------------------
 
-    def overview_page(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        send_html(req, pages.index_page())
+    def overview_page(self, request: Request) -> Response:
+        return html(pages.index_page())
 
-    def device_page(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        name = unquote(match["name"])
+    def device_page(self, request: Request) -> Response:
+        name = request.params["name"]
         if not self._known(name):
-            send_html(req, pages.not_found_page(f"device {name}"), HTTPStatus.NOT_FOUND)
-            return
-        send_html(req, pages.device_page(name))
+            return html(pages.not_found_page(f"device {name}"), HTTPStatus.NOT_FOUND)
+        return html(pages.device_page(name))
 
-    def not_found(self, req: BaseHTTPRequestHandler) -> None:
-        """The 404 page, for a server that found no route for ``req``."""
-        path = urlsplit(req.path).path
-        if path.startswith("/ui/"):
-            send_error_json(req, HTTPStatus.NOT_FOUND, "no such path")
-        else:
-            send_html(req, pages.not_found_page(f"page {path}"), HTTPStatus.NOT_FOUND)
+    def not_found(self, request: Request) -> Response:
+        """The 404 answer for a path no route takes."""
+        if request.path.startswith("/ui/"):
+            return json_error(HTTPStatus.NOT_FOUND, "no such path")
+        return html(pages.not_found_page(f"page {request.path}"), HTTPStatus.NOT_FOUND)
 
-    def login_form(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        send_html(req, pages.login_page(next_path=_query(req).get("next", "/")))
+    def login_form(self, request: Request) -> Response:
+        return html(pages.login_page(next_path=request.arg("next") or "/"))
 
-    def login(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        try:
-            form = parse_qs(read_body(req, 16 * 1024).decode("utf-8", "replace"))
-        except BodyError as exc:
-            send_html(req, pages.login_page(error=str(exc)), exc.status)
-            return
+    def login(self, request: Request) -> Response:
+        form = parse_qs(request.body[: 16 * 1024].decode("utf-8", "replace"))
         key = (form.get("key") or [""])[-1]
         target = pages.safe_next((form.get("next") or ["/"])[-1])
         if not self.auth.key_matches(key):
             message = "That is not this server's API key." if key else "Enter the API key."
-            send_html(
-                req,
-                pages.login_page(next_path=target, error=message),
-                HTTPStatus.UNAUTHORIZED,
-            )
-            return
-        redirect(req, target, headers=(("Set-Cookie", self.auth.cookie_header()),))
+            return html(pages.login_page(next_path=target, error=message), HTTPStatus.UNAUTHORIZED)
+        return see_other(target, **{"Set-Cookie": self.auth.cookie_header()})
 
-    def logout(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        redirect(req, "/login", headers=(("Set-Cookie", self.auth.logout_header()),))
+    def logout(self, request: Request) -> Response:
+        return see_other("/login", **{"Set-Cookie": self.auth.logout_header()})
 
-    def static(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        found = pages.static_file(match["name"])
+    def static(self, request: Request) -> Response:
+        name = request.params["name"]
+        found = pages.static_file(name)
         if found is None:
-            send_html(req, pages.not_found_page(f"file {match['name']}"), HTTPStatus.NOT_FOUND)
-            return
-        send(req, HTTPStatus.OK, found[0], found[1], cache="no-cache")
+            return html(pages.not_found_page(f"file {name}"), HTTPStatus.NOT_FOUND)
+        return respond(HTTPStatus.OK, found[0], found[1], cache="no-cache")
 
     # --- data ----------------------------------------------------------------
 
@@ -280,120 +276,102 @@ class Dashboard:
             row["auth"] = kinds.get(name)
             row["last_address"] = None
             row["inbound"] = self.inbound.get(name)
-            row.update(info.get(name, {}))
+            extra = info.get(name, {})
+            row.update({k: v for k, v in extra.items() if v is not None})
             out.append(row)
         return out
 
-    def overview_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
+    def overview_json(self, request: Request) -> Response:
         latest = self.hub.latest
-        send_json(
-            req,
+        return as_json(
             {
                 "devices": self.devices(),
                 "sms": self.data.sms_page(limit=20),
                 "routes": self.route_status(),
                 "cursor": event_id(latest),
-            },
+            }
         )
 
-    def device_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        name = unquote(match["name"])
+    def device_json(self, request: Request) -> Response:
+        name = request.params["name"]
         if not self._known(name):
-            send_error_json(req, HTTPStatus.NOT_FOUND, "no such device")
-            return
-        send_json(
-            req,
+            return json_error(HTTPStatus.NOT_FOUND, "no such device")
+        return as_json(
             {
                 "device": self.devices([name])[0],
                 "sms": self.data.sms_page(device=name, limit=20),
                 "cursor": event_id(self.hub.latest),
-            },
+            }
         )
 
-    def messages_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        args = _query(req)
+    def messages_json(self, request: Request) -> Response:
         try:
             page = self.data.messages_page(
-                device=args.get("device") or None,
-                before=_int_arg(args, "before"),
-                after=_int_arg(args, "after"),
-                limit=_int_arg(args, "limit") or DEFAULT_PAGE,
+                device=request.arg("device") or None,
+                before=_int_arg(request, "before"),
+                after=_int_arg(request, "after"),
+                limit=_int_arg(request, "limit") or DEFAULT_PAGE,
             )
         except ValueError as exc:
-            send_error_json(req, HTTPStatus.BAD_REQUEST, str(exc))
-            return
-        send_json(req, page)
+            return json_error(HTTPStatus.BAD_REQUEST, str(exc))
+        return as_json(page)
 
-    def message_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        found = self.data.message(int(match["id"]))
+    def message_json(self, request: Request) -> Response:
+        text = request.params["id"]
+        found = None
+        if text.isascii() and text.isdigit() and len(text) < 19:
+            found = self.data.message(int(text))
         if found is None:
-            send_error_json(req, HTTPStatus.NOT_FOUND, "no such message")
-            return
-        send_json(req, found)
+            return json_error(HTTPStatus.NOT_FOUND, "no such message")
+        return as_json(found)
 
-    def sms_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        args = _query(req)
+    def sms_json(self, request: Request) -> Response:
         try:
             items = self.data.sms_page(
-                device=args.get("device") or None,
-                before=_int_arg(args, "before"),
-                limit=_int_arg(args, "limit") or 20,
+                device=request.arg("device") or None,
+                before=_int_arg(request, "before"),
+                limit=_int_arg(request, "limit") or 20,
             )
         except ValueError as exc:
-            send_error_json(req, HTTPStatus.BAD_REQUEST, str(exc))
-            return
-        send_json(req, {"items": items})
+            return json_error(HTTPStatus.BAD_REQUEST, str(exc))
+        return as_json({"items": items})
 
-    def chart_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        args = _query(req)
-        span = args.get("span", "hour")
+    def chart_json(self, request: Request) -> Response:
+        span = request.arg("span") or "hour"
         if span not in CHART_RANGES:
-            send_error_json(req, HTTPStatus.BAD_REQUEST, "span must be 'hour' or 'day'")
-            return
-        send_json(req, self.data.per_minute(span=span, device=args.get("device") or None))
+            return json_error(HTTPStatus.BAD_REQUEST, "span must be 'hour' or 'day'")
+        return as_json(self.data.per_minute(span=span, device=request.arg("device") or None))
 
-    def send_json(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
-        if not req.headers.get("Content-Type", "").startswith("application/json"):
-            send_error_json(req, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON")
-            return
+    def send_json(self, request: Request) -> Response:
+        if not (request.headers.get("Content-Type") or "").startswith("application/json"):
+            return json_error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON")
         try:
-            body = json.loads(read_body(req))
-            request = SendRequest.from_json(body)
-            if not self._known(request.device):
-                send_error_json(req, HTTPStatus.NOT_FOUND, f"no device {request.device}")
-                return
-            result = self.sender(request)
-        except BodyError as exc:
-            send_error_json(req, exc.status, str(exc))
-        except (ValueError, SendError) as exc:
-            send_error_json(req, HTTPStatus.BAD_REQUEST, str(exc) or "malformed JSON")
+            order = SendRequest.from_json(json.loads(request.body))
+            if not self._known(order.device):
+                return json_error(HTTPStatus.NOT_FOUND, f"no device {order.device}")
+            result = self.sender(order)
+        except (ValueError, RecursionError, SendError) as exc:
+            return json_error(HTTPStatus.BAD_REQUEST, str(exc) or "malformed JSON")
         except HologramError as exc:
-            send_error_json(req, HTTPStatus.BAD_GATEWAY, str(exc))
-        else:
-            send_json(req, result)
+            return json_error(HTTPStatus.BAD_GATEWAY, str(exc))
+        return as_json(result)
 
     # --- the live stream -----------------------------------------------------
 
-    def events(self, req: BaseHTTPRequestHandler, match: re.Match[str]) -> None:
+    def events(self, request: Request) -> Response:
         """Server-sent events: every message and SMS stored after the cursor."""
-        cursor = parse_event_id(req.headers.get("Last-Event-ID"))
+        cursor = parse_event_id(request.headers.get("Last-Event-ID"))
         if cursor is None:
-            cursor = parse_event_id(_query(req).get("from"))
+            cursor = parse_event_id(request.arg("from"))
         if cursor is None:
             cursor = self.hub.latest
-        req.close_connection = True
-        req.send_response(HTTPStatus.OK)
-        req.send_header("Content-Type", "text/event-stream")
-        req.send_header("Cache-Control", "no-store")
-        req.send_header("X-Accel-Buffering", "no")
-        req.end_headers()
-        req.connection.settimeout(10.0)  # a browser that stops reading is let go
+        response = respond(HTTPStatus.OK, b"", "text/event-stream")
+        response.headers["X-Accel-Buffering"] = "no"
+        response.stream = self._stream(cursor)
+        return response
+
+    def _stream(self, cursor: tuple[int, int]) -> Iterator[bytes]:
         hello = json.dumps({"cursor": event_id(cursor)})
-        req.wfile.write(
-            f"retry: {RETRY_MS}\nid: {event_id(cursor)}\nevent: hello\ndata: {hello}\n\n".encode()
-        )
-        req.wfile.flush()
+        yield f"retry: {RETRY_MS}\nid: {event_id(cursor)}\nevent: hello\ndata: {hello}\n\n".encode()
         for item, position in self.hub.events(cursor):
-            chunk = b": keep-alive\n\n" if item is None else format_event(item, position)
-            req.wfile.write(chunk)
-            req.wfile.flush()
+            yield b": keep-alive\n\n" if item is None else format_event(item, position)
