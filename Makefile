@@ -13,7 +13,7 @@ HYPOTHESIS_PROFILE ?= dev
 # each in its own .venv-X.Y made from pyenv's (or PATH's) pythonX.Y.
 MATRIX ?= 3.9 3.13
 
-.PHONY: demo test testAll test-matrix $(foreach v,$(MATRIX),test-py$(v)) lint bench fuzz clean system-deps
+.PHONY: demo demo-live test testAll test-matrix $(foreach v,$(MATRIX),test-py$(v)) lint bench fuzz clean system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ $(foreach v,$(MATRIX),test-py$(v)): test-py%: .venv-%/.installed system-deps
 
 demo: $(RUNTIME)
 	$(PY) -m hologram_sdk.demo
+
+# The demo, then its local cloud and web dashboard keep running until Ctrl-C.
+demo-live: $(RUNTIME)
+	$(PY) -m hologram_sdk.demo --live
 
 bench: $(STAMP)
 	$(PY) bench/run.py

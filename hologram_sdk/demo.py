@@ -3,12 +3,17 @@
 Starts a ``LocalCloud`` on a free port with a temporary database, sends a
 message with topics and an SMS through the Python API and through the CLI,
 pushes a cloud-to-device message to a listening ``CustomCloud``, prints what
-the cloud stored and what the device received, and stops everything.
+the cloud stored and what the device received, serves the web dashboard for a
+moment (its address and a one-time API key are printed), and stops everything.
+``--live`` (``make demo-live``) keeps the cloud and the dashboard running until
+Ctrl-C, so the page can be opened.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import secrets
 import shlex
 import socket
 import subprocess
@@ -21,6 +26,8 @@ from hologram_sdk.cli.messages import render
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.cloud.hologram import HologramCloud
 from hologram_sdk.emulator.cloud import LocalCloud
+from hologram_sdk.emulator.dashboard.app import open_dashboard
+from hologram_sdk.emulator.dashboard.web import WebServer
 
 #: Invented credentials: the local cloud registers any device on first contact.
 CREDENTIALS = {"cloud_id": "d3mo", "cloud_key": "k3y5"}
@@ -50,7 +57,35 @@ def run_cli(args: Sequence[str], env: dict[str, str]) -> str:
     return result.stdout.strip()
 
 
-def main() -> int:
+def serve_dashboard(db: str, live: bool) -> None:
+    """Serve the dashboard over ``db``; with ``live``, until Ctrl-C or SIGTERM."""
+    from hologram_sdk.cli.common import stop_on_signals
+
+    # A throwaway key for this run (or the one in HOLOGRAM_API_KEY, never printed).
+    given = os.environ.get("HOLOGRAM_API_KEY")
+    key = given or secrets.token_urlsafe(12)
+    with (
+        open_dashboard(db, key) as dashboard,
+        WebServer(
+            dashboard.routes, dashboard.not_found, end_streams=dashboard.end_streams, host=HOST
+        ) as web,
+    ):
+        shown = "the key in HOLOGRAM_API_KEY" if given else f"the demo's one-time key {key}"
+        print(f"\nDashboard: {web.url}/ (log in with {shown})")
+        if not live:
+            print("  (make demo-live keeps it running so you can open it)")
+            return
+        print("  running until Ctrl-C ...", flush=True)
+        with stop_on_signals() as stop:
+            stop.wait()
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hologram_sdk.demo")
+    parser.add_argument(
+        "--live", action="store_true", help="keep the cloud and the dashboard running"
+    )
+    options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="hologram-demo-") as tmp:
         db = os.path.join(tmp, "localcloud.db")
         with LocalCloud(HOST, 0, db=db) as cloud:
@@ -96,13 +131,15 @@ def main() -> int:
             print(f"\nWhat the local cloud stored (hologram messages --db {db}):")
             for line in render(cloud.messages(), cloud.sms()):
                 print(f"  {line}" if line else "")
+
+            serve_dashboard(db, options.live)
         print("\nStopped the local cloud and the device; removed the database.")
     return 0
 
 
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        sys.exit(main(sys.argv[1:]))
     except Exception as exc:  # a demo says what went wrong in one line
         print(f"demo failed: {exc}", file=sys.stderr)
         sys.exit(1)

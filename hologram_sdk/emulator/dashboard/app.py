@@ -375,3 +375,13 @@ class Dashboard:
         yield f"retry: {RETRY_MS}\nid: {event_id(cursor)}\nevent: hello\ndata: {hello}\n\n".encode()
         for item, position in self.hub.events(cursor):
             yield b": keep-alive\n\n" if item is None else format_event(item, position)
+
+
+def open_dashboard(db: str, api_key: str, **options: Any) -> Dashboard:
+    """A :class:`Dashboard` over the local cloud's database file ``db``.
+
+    :param options: passed on to :class:`Dashboard`
+    :raises ConfigurationError: no such database, or an API key under 8 characters
+    """
+    auth = SessionAuth(api_key)
+    return Dashboard(DashboardData(db), auth, **options)
