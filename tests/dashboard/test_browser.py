@@ -4,8 +4,10 @@ paging, escaping, the 404 page, a dropped stream, and a screenshot."""
 from __future__ import annotations
 
 import http.client
+import math
 import os
 import socket
+import sqlite3
 import threading
 import time
 import urllib.parse
@@ -300,24 +302,68 @@ def test_a_dropped_stream_reconnects_and_says_so(page, site):
     wait_for(page, lambda d: "after the drop" in css(d, "#messages").text)
 
 
+def store_history(db, devices, now):
+    """An hour of readings per device at varying rates (for the screenshot)."""
+    rows = []
+    for number, (name, base, swing, topic) in enumerate(devices):
+        for minute in range(60):
+            rate = max(0, round(base + swing * math.sin((minute + 9 * number) / 7.0)))
+            for k in range(rate):
+                when = now - (60 - minute) * 60 + k * 60.0 / max(rate, 1)
+                rows.append((when, name, f'["{topic}"]', f"{20 + (minute % 7) * 0.3:.1f}"))
+    rows.sort()
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            conn.executemany(
+                "INSERT INTO messages (received, device, topics, data) VALUES (?, ?, ?, ?)", rows
+            )
+    finally:
+        conn.close()
+
+
 def test_screenshot(page, site, tmp_path):
-    devices = [
-        ({"cloud_id": "ab12", "cloud_key": "cd34"}, ["TEMP", "KITCHEN"], ["21.5", "21.7"]),
-        ({"cloud_id": "gh56", "cloud_key": "ij78"}, ["GPS"], ['{"lat":52.52,"lon":13.40}']),
-        ({"devicekey": "k3y0f8ch"}, ["DOOR"], ["open", "closed"]),
+    """A screenshot as a test artifact (and, on request, the README's picture)."""
+    creds = [
+        {"cloud_id": "ab12", "cloud_key": "cd34"},
+        {"cloud_id": "gh56", "cloud_key": "ij78"},
+        {"devicekey": "k3y0f8ch"},
     ]
-    start = time.time() - 3300
-    for i in range(3):
-        fill_messages(site.db, 40 + 25 * i, device=f"device-{i + 1}", start=start + i * 600)
-    for creds, topics, payloads in devices:
-        device_sends(site, *payloads, credentials=creds, topics=topics)
-    logged_in(page, site)
-    wait_for(page, lambda d: len(all_css(d, "#devices tbody tr")) == 3)
-    device_sends(site, b"\x01\x02\x03\xfe binary frame", credentials=devices[0][0])
-    wait_for(page, lambda d: "binary" in css(d, "#messages li:first-child").text)
-    path = tmp_path / "dashboard.png"
-    assert page.save_screenshot(str(path))
-    assert path.stat().st_size > 10000
-    target = os.environ.get("HOLOGRAM_DASHBOARD_SCREENSHOT")
-    if target:  # make dashboard-screenshot: the README's picture
-        page.save_screenshot(target)
+    device_sends(site, "21.5", credentials=creds[0], topics=["TEMP", "KITCHEN"])
+    device_sends(site, '{"lat":52.52,"lon":13.40}', credentials=creds[1], topics=["GPS"])
+    device_sends(site, "open", credentials=creds[2], topics=["DOOR"])
+    store_history(
+        site.db,
+        [("device-1", 6, 3, "TEMP"), ("device-2", 3, 3, "GPS"), ("device-3", 1, 1, "DOOR")],
+        time.time(),
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    listener = CustomCloud(None, receive_host="127.0.0.1", receive_port=port, enable_inbound=True)
+    sender = HologramCloud(
+        creds[1], enable_inbound=False, send_host="127.0.0.1", send_port=site.cloud.port
+    )
+    try:
+        sender.sendSMS("+15551234567", "Battery low: 3.41 V")
+        page.set_window_size(1400, 1640)
+        logged_in(page, site)
+        wait_for(page, lambda d: len(all_css(d, "#devices tbody tr")) == 3)
+        css(page, "#send-text").send_keys("set interval 60")
+        css(page, "#send-address").send_keys(f"127.0.0.1:{port}")
+        css(page, "#send-button").click()
+        wait_for(page, lambda d: "answered" in css(d, "#devices tbody").text)
+        device_sends(site, "door closed", credentials=creds[2], topics=["DOOR"])
+        device_sends(site, b"\x01\x02\x03\xfe\x10 frame", credentials=creds[0], topics=["RAW"])
+        wait_for(page, lambda d: "binary" in css(d, "#messages li:first-child").text)
+        css(page, "#send-text").send_keys("reboot")
+        path = tmp_path / "dashboard.png"
+        assert page.save_screenshot(str(path))
+        assert path.stat().st_size > 10000
+        target = os.environ.get("HOLOGRAM_DASHBOARD_SCREENSHOT")
+        if target:  # make dashboard-screenshot: the README's picture
+            page.save_screenshot(target)
+    finally:
+        page.set_window_size(1400, 1000)
+        sender.close()
+        listener.close()

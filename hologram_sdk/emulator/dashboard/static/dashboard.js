@@ -312,6 +312,7 @@
     var feed = $("messages");
     var oldest = null;
     var liveCount = 0;
+    var stored = 0;
 
     function paintDevices(devices) {
       var tbody = $("devices").querySelector("tbody");
@@ -378,7 +379,8 @@
       if (page.items.length) oldest = page.items[page.items.length - 1].id;
       show($("older"), page.older);
       show($("messages-empty"), feed.children.length === 0);
-      $("feed-count").textContent = count(page.total) + " stored";
+      stored = Math.max(stored, page.total);
+      $("feed-count").textContent = count(stored) + " stored";
     }
 
     refresh = function () {
@@ -402,7 +404,9 @@
       oldest = Number(feed.lastChild.getAttribute("data-id"));
       show($("messages-empty"), false);
       liveCount += 1;
+      stored += 1;
       $("stat-live").textContent = count(liveCount);
+      $("feed-count").textContent = count(stored) + " stored";
       chartBump(m);
       refreshSoon();
     });
