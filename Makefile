@@ -48,7 +48,7 @@ system-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check hologram_sdk Hologram
+	$(VENV)/bin/ruff check hologram_sdk Hologram Exceptions UtilClasses
 	$(VENV)/bin/mypy hologram_sdk
 
 # The suite with interpreter $(1). The reference: `make test` runs everything

@@ -1,14 +1,15 @@
-"""The reference's ``Hologram.Network`` package: ``NetworkManager`` and ``Cellular``.
+"""The ``Hologram.Network`` package of both generations.
 
-The submodules ``NetworkManager`` and ``Cellular`` share their class's name.
-Importing one (``from Hologram.Network.Cellular import Cellular``) would make the
-import system overwrite the package attribute with the submodule; the module
-class below keeps the class there, so both documented forms work.
+2017 / ours: ``NetworkManager`` and ``Cellular`` are the classes. 0.10:
+``Network`` and ``NetworkScope`` are classes, and ``Cellular``,
+``NetworkManager``, ``Ethernet``, ``Wifi``, ``BLE`` were modules holding a class
+of the same name. Here every one of them is the class, and each class also
+answers its own name, so ``NetworkManager.NetworkManager(...)`` and
+``NetworkManager(...)`` both work (see :mod:`hologram_sdk.compat.faces`).
 """
 
-import sys
-import types
-
+from hologram_sdk.compat.faces import keep_classes
+from hologram_sdk.compat.network import BLE, Ethernet, Network, NetworkScope, Wifi
 from hologram_sdk.network.cellular import (
     CLOUD_CONNECTED,
     CLOUD_DISCONNECTED,
@@ -20,21 +21,18 @@ from hologram_sdk.network.cellular import (
 from hologram_sdk.network.manager import NetworkManager
 
 __all__ = [
+    "BLE",
     "CLOUD_CONNECTED",
     "CLOUD_DISCONNECTED",
     "CLOUD_ERR_CONNECT",
     "CLOUD_ERR_SIGNAL",
     "CLOUD_ERR_SIM",
     "Cellular",
+    "Ethernet",
+    "Network",
     "NetworkManager",
+    "NetworkScope",
+    "Wifi",
 ]
 
-
-class _ClassesStay(types.ModuleType):
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in ("NetworkManager", "Cellular") and isinstance(value, types.ModuleType):
-            return  # the submodule stays reachable through sys.modules
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _ClassesStay
+keep_classes(__name__, ["BLE", "Cellular", "Ethernet", "Network", "NetworkManager", "Wifi"])

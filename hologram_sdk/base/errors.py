@@ -12,6 +12,9 @@ Builtin bases are mixed in where they fit, so ``except TimeoutError`` or
     │   └── UnknownInterfaceError              network/modem name not in the registry
     ├── ClockNotSetError                       the clock reads before 2020: no OTP
     ├── DriverNotAvailableError (NotImplementedError)
+    ├── UnsupportedOperationError (NotImplementedError)  not offered by this class
+    ├── AuthenticationError                    credentials unusable for the auth type
+    ├── ApiError                               the REST API refused or failed
     ├── CloudError                             talking to the cloud failed
     │   ├── CloudConnectionError (ConnectionError)   refused, reset, unreachable
     │   ├── CloudTimeoutError (TimeoutError)         no connect / no reply in time
@@ -88,6 +91,18 @@ class ClockNotSetError(HologramError):
 
 class DriverNotAvailableError(HologramError, NotImplementedError):
     """A driver exists in the registry but cannot be used on this machine."""
+
+
+class UnsupportedOperationError(HologramError, NotImplementedError):
+    """The object does not offer this operation (e.g. SMS through a custom cloud)."""
+
+
+class AuthenticationError(HologramError):
+    """The credentials cannot be used with the chosen authentication type."""
+
+
+class ApiError(HologramError):
+    """The Hologram REST API refused a request or could not be reached."""
 
 
 # --- cloud -----------------------------------------------------------------

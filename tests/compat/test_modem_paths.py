@@ -18,7 +18,10 @@ def test_module_paths():
 
     import hologram_sdk
 
-    assert hologram_sdk.E303 is E303 and hologram_sdk.Modem is Modem
+    # The face classes are the SDK's drivers with hologram-python 0.10's modem
+    # methods in front (hologram_sdk.compat.modems): one implementation underneath.
+    assert issubclass(E303, hologram_sdk.E303) and issubclass(Modem, hologram_sdk.Modem)
+    assert issubclass(IOTA, hologram_sdk.IOTA) and issubclass(MS2131, hologram_sdk.MS2131)
 
 
 def test_device_name_constants():

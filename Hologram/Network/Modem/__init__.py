@@ -1,35 +1,39 @@
-"""The reference's ``Hologram.Network.Modem`` package: re-exports of the modem classes.
+"""``Hologram.Network.Modem``: the modem classes of both generations.
 
-The submodules ``E303``, ``MS2131``, ``IOTA`` and ``Modem`` share their class's
-name. Importing one (``from Hologram.Network.Modem.E303 import E303``) would make
-the import system overwrite the package attribute ``E303`` with the submodule;
-the module class below keeps the class there, so both documented forms work.
+2017: ``Modem``, ``E303``, ``MS2131``, ``IOTA`` (``deviceName``, ``baudRate``,
+``chatScriptFile``). 0.10: also ``E372``, ``Nova``, ``Nova_U201``, ``NovaM``,
+``Quectel``, ``BG96``, ``EC21``, ``EC25``, ``MockModem`` (``device_name``,
+``baud_rate``, ``chatscript_file``...). Every name is the class, which also
+answers its own name (``E303.E303``), as 0.10's modules did. They are the
+faces in :mod:`hologram_sdk.compat.modems`: the SDK's drivers with 0.10's
+method surface in front.
 """
 
-import sys
-import types
-
-from hologram_sdk.modem.e303 import E303, E303_DEVICE_NAME
-from hologram_sdk.modem.iota import IOTA, IOTA_DEVICE_NAME
-from hologram_sdk.modem.modem import Modem
-from hologram_sdk.modem.ms2131 import MS2131, MS2131_DEVICE_NAME
+from hologram_sdk.compat.faces import keep_classes
+from hologram_sdk.compat.modem import Modem010 as IModem
+from hologram_sdk.compat.modems import (
+    BG96,
+    E303,
+    E372,
+    EC21,
+    EC25,
+    IOTA,
+    MS2131,
+    MockModem,
+    Modem,
+    Nova,
+    Nova_U201,
+    NovaM,
+    Quectel,
+)
+from hologram_sdk.modem.e303 import E303_DEVICE_NAME
+from hologram_sdk.modem.iota import IOTA_DEVICE_NAME
+from hologram_sdk.modem.ms2131 import MS2131_DEVICE_NAME
 
 __all__ = [
-    "E303",
-    "E303_DEVICE_NAME",
-    "IOTA",
-    "IOTA_DEVICE_NAME",
-    "MS2131",
-    "MS2131_DEVICE_NAME",
-    "Modem",
+    "BG96", "E303", "E372", "EC21", "EC25", "IModem", "IOTA", "MS2131", "MockModem",
+    "Modem", "Nova", "NovaM", "Nova_U201", "Quectel",
+    "E303_DEVICE_NAME", "IOTA_DEVICE_NAME", "MS2131_DEVICE_NAME",
 ]
 
-
-class _ClassesStay(types.ModuleType):
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in ("E303", "MS2131", "IOTA", "Modem") and isinstance(value, types.ModuleType):
-            return  # the submodule stays reachable through sys.modules
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _ClassesStay
+keep_classes(__name__, [name for name in __all__ if not name.endswith("_NAME")])
