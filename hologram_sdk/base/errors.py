@@ -13,7 +13,6 @@ Builtin bases are mixed in where they fit, so ``except TimeoutError`` or
     ├── ClockNotSetError                       the clock reads before 2020: no OTP
     ├── DriverNotAvailableError (NotImplementedError)
     ├── UnsupportedOperationError (NotImplementedError)  not offered by this class
-    ├── AuthenticationError                    credentials unusable for the auth type
     ├── ApiError                               the REST API refused or failed
     ├── CloudError                             talking to the cloud failed
     │   ├── CloudConnectionError (ConnectionError)   refused, reset, unreachable
@@ -95,10 +94,6 @@ class DriverNotAvailableError(HologramError, NotImplementedError):
 
 class UnsupportedOperationError(HologramError, NotImplementedError):
     """The object does not offer this operation (e.g. SMS through a custom cloud)."""
-
-
-class AuthenticationError(HologramError):
-    """The credentials cannot be used with the chosen authentication type."""
 
 
 class ApiError(HologramError):

@@ -9,7 +9,12 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from hologram_sdk.base.digits import is_digits
-from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError, ConfigurationError
+from hologram_sdk.base.errors import (
+    CloudConnectionError,
+    CloudTimeoutError,
+    ConfigurationError,
+    UnsupportedOperationError,
+)
 from hologram_sdk.base.events import MESSAGE_RECEIVED, NETWORK_CONNECTED, Event
 from hologram_sdk.network.manager import NetworkManager
 
@@ -24,6 +29,11 @@ logger = logging.getLogger(__name__)
 PortLike = Union[int, str, None]
 
 _send_request: Optional[Transport] = None  # cloud.transport.send_request, once loaded
+
+#: what ``Cloud.version`` answers: the API level of hologram-python 0.10.x, which
+#: reports this string there (code comparing it keeps working); the SDK's own
+#: version is ``getSDKVersion()``
+API_VERSION_010 = "0.9.1"
 
 
 def validate_port(name: str, value: PortLike) -> int:
@@ -148,6 +158,7 @@ class Cloud:
         self._outbox_spec = outbox
         self._outbox_link: Optional[CloudOutbox] = None
         self._outbox_lock = threading.Lock()
+        self._periodic: Any = None
         if enable_inbound:
             self.openReceiveSocket()
         if outbox is not False:
@@ -172,17 +183,103 @@ class Cloud:
     def send_host(self) -> str:
         return self._send_host
 
+    @send_host.setter
+    def send_host(self, value: str) -> None:
+        self._send_host = _validate_host("send_host", value)
+
     @property
     def send_port(self) -> int:
         return self._send_port
 
+    @send_port.setter
+    def send_port(self, value: PortLike) -> None:
+        self._send_port = validate_port("send_port", value)
+
     @property
     def receive_host(self) -> str:
+        """The inbound address (a change applies at the next ``openReceiveSocket()``)."""
         return self._receive_host
+
+    @receive_host.setter
+    def receive_host(self, value: str) -> None:
+        self._receive_host = _validate_host("receive_host", value)
 
     @property
     def receive_port(self) -> int:
+        """The inbound port (a change applies at the next ``openReceiveSocket()``)."""
         return self._receive_port
+
+    @receive_port.setter
+    def receive_port(self, value: PortLike) -> None:
+        self._receive_port = validate_port("receive_port", value)
+
+    @property
+    def version(self) -> str:
+        """hologram-python 0.10's ``version``: :data:`API_VERSION_010`."""
+        return API_VERSION_010
+
+    @property
+    def network_type(self) -> str:
+        """0.10: the network's name (``'Network Agnostic Mode'``, ``'Cellular'``...)."""
+        return repr(self.network)
+
+    def sendMessage(self, message: Any, *args: Any, **kwargs: Any) -> Any:
+        """Implemented by ``CustomCloud`` and ``HologramCloud``.
+
+        :raises UnsupportedOperationError: on this base class
+        """
+        raise UnsupportedOperationError("Must instantiate a Cloud type")
+
+    def sendSMS(self, destination_number: str, message: str, *args: Any, **kwargs: Any) -> Any:
+        """Implemented by ``HologramCloud``.
+
+        :raises UnsupportedOperationError: on this base class
+        """
+        raise UnsupportedOperationError("Must instantiate a Cloud type")
+
+    # --- periodic messages (hologram-python 0.10) --------------------------------------
+
+    def sendPeriodicMessage(
+        self, interval: float, message: Any, topics: Any = None, timeout: float = 5
+    ) -> None:
+        """Send ``message`` now and then every ``interval`` seconds, on a background
+        thread, until :meth:`stopPeriodicMessage` or :meth:`close`, or until a
+        send fails or is refused (a message kept in the outbox counts as sent).
+
+        :raises ConfigurationError: ``interval`` under 1 s, or a job already runs
+        """
+        with self._outbox_lock:
+            if self._periodic is not None and self._periodic.running:
+                raise ConfigurationError(
+                    "Cannot have more than 1 periodic message job at once: "
+                    "call stopPeriodicMessage() first"
+                )
+            from hologram_sdk.cloud.periodic import PeriodicSender
+
+            self._periodic = PeriodicSender(
+                interval,
+                lambda: self._send_periodic(message, topics, timeout),
+                self._periodic_keep_going,
+                name=f"hologram-periodic-{type(self).__name__}",
+            )
+
+    def stopPeriodicMessage(self) -> None:
+        """Stop the periodic job, waiting for a send in progress (idempotent)."""
+        with self._outbox_lock:
+            job, self._periodic = self._periodic, None
+        if job is not None:
+            job.stop()
+
+    def periodicMessageRunning(self) -> bool:
+        """Whether a periodic job is running."""
+        job = self._periodic
+        return job is not None and job.running
+
+    def _send_periodic(self, message: Any, topics: Any, timeout: float) -> Any:
+        return self.sendMessage(message, timeout=timeout)
+
+    def _periodic_keep_going(self, result: Any) -> bool:
+        return True
 
     def getSDKVersion(self) -> str:
         """The SDK version string, e.g. ``1.0.0``."""
@@ -302,7 +399,8 @@ class Cloud:
     def _require_send_address(self) -> None:
         if not self._send_host or not self._send_port:
             raise ConfigurationError(
-                f"{type(self).__name__} needs send_host and send_port to send messages"
+                "Send host and port must be set before making this operation "
+                f"({type(self).__name__} needs send_host and send_port)"
             )
 
     def _deliver(
@@ -336,8 +434,8 @@ class Cloud:
         """
         if not self._receive_host or not self._receive_port:
             raise ConfigurationError(
-                "inbound needs receive_host and receive_port; set both, "
-                "or pass enable_inbound=False"
+                "Must set receive host and port for inbound connection "
+                "(receive_host and receive_port), or pass enable_inbound=False"
             )
         with self._listener_lock:
             if self._listener is not None and self._listener.is_open:
@@ -398,6 +496,7 @@ class Cloud:
     def close(self) -> None:
         """Stop the outbox's delivery threads, close the inbound listener and the
         network's link (idempotent). What waits in the outbox stays on disk."""
+        self.stopPeriodicMessage()
         with self._outbox_lock:
             link, self._outbox_link = self._outbox_link, None
             self._outbox_spec = False  # a closed cloud opens no outbox again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from hologram_sdk.base.errors import UnsupportedOperationError
 from hologram_sdk.base.events import MESSAGE_SENT
 from hologram_sdk.cloud.base import Cloud
 
@@ -114,3 +115,18 @@ class CustomCloud(Cloud):
         assert reply is not None
         self.event.broadcast(MESSAGE_SENT, message)
         return SendReply(reply.decode("utf-8", errors="replace"))
+
+    def sendSMS(self, destination_number: str, message: str, *args: Any, **kwargs: Any) -> Any:
+        """SMS go through the Hologram cloud only.
+
+        :raises UnsupportedOperationError: always
+        """
+        raise UnsupportedOperationError("Cannot send SMS via custom cloud")
+
+    def getResultString(self, result: Any) -> str:
+        """hologram-python 0.10: a custom server's reply as text."""
+        return str(result)
+
+    def resultWasSuccess(self, result: Any) -> bool:
+        """hologram-python 0.10: a custom server's reply always counts as success."""
+        return True

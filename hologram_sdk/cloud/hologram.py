@@ -116,6 +116,7 @@ class HologramCloud(CustomCloud):
         enable_inbound: bool = True,
         network: str = "",
         authentication_type: Optional[str] = None,
+        modem: Any = None,
         *,
         clock: Union[str, _auth.Clock, None] = None,
         send_host: str = DEFAULT_SEND_HOST,
@@ -136,6 +137,8 @@ class HologramCloud(CustomCloud):
         self._clock = _auth.clock_from(clock, lambda: self.network.modem)
         self._totp: Optional[_auth.TOTPAuthenticator] = None
         self._simotp: Optional[_auth.SIMOTPAuthenticator] = None
+        if modem is not None:
+            options["modem"] = modem
         super().__init__(
             credentials,
             send_host=send_host,
@@ -158,6 +161,37 @@ class HologramCloud(CustomCloud):
     def authentication_type(self) -> str:
         """``'csrpsk'``, ``'totp'`` or ``'sim-otp'``."""
         return self._authentication_type
+
+    @property
+    def authenticationType(self) -> str:
+        """hologram-python 0.10's name of :attr:`authentication_type`."""
+        return self._authentication_type
+
+    def setAuthenticationType(
+        self, credentials: Any, authentication_type: Optional[str] = "csrpsk"
+    ) -> None:
+        """Switch the authentication (hologram-python 0.10's call); as the constructor's
+        ``credentials`` and ``authentication_type``.
+
+        :raises HologramError: ``Invalid authentication type: <x>``
+        :raises CredentialsError: malformed credentials for ``'csrpsk'``
+        :raises AuthenticationError: TOTP and the modem cannot give its ICCID and IMSI
+        """
+        method = _auth.resolve_authentication_type(
+            authentication_type, credentials, self.default_authentication_type
+        )
+        auth = (
+            None
+            if credentials is None or method != "csrpsk"
+            else protocol.parse_credentials(credentials)
+        )
+        totp = None
+        if method == "totp":
+            iccid, imsi = _auth.read_identity(self.network.modem)
+            totp = _auth.TOTPAuthenticator(iccid, imsi, self._clock)
+        self._authentication_type, self._auth, self._totp = method, auth, totp
+        self._simotp = None
+        self._credentials = credentials
 
     def _require_auth(self) -> protocol.Credentials:
         if self._auth is None:
@@ -300,8 +334,60 @@ class HologramCloud(CustomCloud):
         return code
 
     def getResultString(self, result_code: int) -> str:
-        """A description of a result code (unknown codes describe ``ERR_UNKNOWN``)."""
+        """A description of a result code, in hologram-python 0.10's words
+        (a number that is no code describes ``ERR_UNKNOWN``)."""
         return protocol.to_result_code(int(result_code)).description
+
+    # --- SMS received by the modem (hologram-python 0.10) -----------------------------
+
+    def _sms_modem(self) -> Any:
+        modem = self.network.modem
+        if modem is None:
+            raise ConfigurationError(
+                "received SMS are read from a modem: pass network='cellular' (or a "
+                "'cellular-...' name) or modem=..."
+            )
+        return modem
+
+    def popReceivedSMS(self) -> Any:
+        """The oldest SMS stored on the modem (deleted from it), or None.
+
+        :raises ConfigurationError: no modem (non-network mode)
+        """
+        modem = self._sms_modem()
+        if hasattr(modem, "popReceivedSMS"):  # a hologram-python 0.10 modem class
+            return modem.popReceivedSMS()
+        stored = [m for m in modem.list_sms() if m.status in ("unread", "read")]
+        if not stored:
+            return None
+        oldest = min(stored, key=lambda m: (m.timestamp is None, m.timestamp or 0, m.index))
+        if oldest.index is not None:
+            modem.delete_sms(oldest.index)
+        return oldest
+
+    def enableSMS(self) -> Any:
+        """Have the modem report new SMS (``sms.received`` events).
+
+        :raises ConfigurationError: no modem (non-network mode)
+        """
+        modem = self._sms_modem()
+        if hasattr(modem, "enableSMS"):
+            return modem.enableSMS()
+        modem.initialize()  # turns +CNMI reporting on
+        return None
+
+    def disableSMS(self) -> Any:
+        """hologram-python 0.10's counterpart of :meth:`enableSMS` (which it also called)."""
+        modem = self._sms_modem()
+        if hasattr(modem, "disableSMS"):
+            return modem.disableSMS()
+        return None
+
+    def _send_periodic(self, message: Any, topics: Any, timeout: float) -> Any:
+        return self.sendMessage(message, topics, timeout)
+
+    def _periodic_keep_going(self, result: Any) -> bool:
+        return self.resultWasSuccess(result) or result == ResultCode.ERR_QUEUED
 
     def resultWasSuccess(self, result_code: int) -> bool:
         """Whether the code means delivered (``ERR_OK`` or ``ERR_CONNCLOSED``)."""

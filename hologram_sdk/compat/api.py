@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Optional, Protocol
 
-from hologram_sdk.errors import ApiError
+from hologram_sdk.base.errors import ApiError
 
 #: the public REST endpoint (``base_url`` points elsewhere, e.g. a local cloud)
 HOLOGRAM_REST_API_BASEURL = "https://dashboard.hologram.io/api/1"

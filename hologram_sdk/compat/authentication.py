@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from hologram_sdk.cloud import protocol
-from hologram_sdk.errors import AuthenticationError, UnsupportedOperationError
+from hologram_sdk.wire import protocol
+from hologram_sdk.base.errors import AuthenticationError, UnsupportedOperationError
 
 #: a device key has exactly this many characters
 DEVICE_KEY_LEN = 8

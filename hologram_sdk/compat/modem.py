@@ -34,7 +34,7 @@ from datetime import timezone
 from typing import Any, Optional, Union
 
 from hologram_sdk.compat.utilclasses import SMS, ModemResult
-from hologram_sdk.errors import (
+from hologram_sdk.base.errors import (
     ConfigurationError,
     ModemTimeoutError,
     NetworkError,
@@ -42,6 +42,7 @@ from hologram_sdk.errors import (
     UnsupportedOperationError,
 )
 from hologram_sdk.modem import at, pdu
+from hologram_sdk.modem.ports import open_port
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ class Modem010:
     def openSerialPort(self, device_name: Optional[str] = None) -> bool:
         """Open the port (the modem's device unless another is named); False if it cannot be."""
         self._release_driver_channel()
-        opener = self._opener or at.open_port
+        opener = self._opener or open_port
         try:
             self.serial_port = opener(device_name or self._device, self._baud, self.timeout)
         except (SerialError, ConfigurationError) as exc:

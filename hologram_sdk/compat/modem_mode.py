@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Optional
 
-from hologram_sdk.errors import ConfigurationError, NetworkError
-from hologram_sdk.events import Event
+from hologram_sdk.base.errors import ConfigurationError, NetworkError
+from hologram_sdk.base.events import Event
 from hologram_sdk.network.ppp import DEFAULT_CHAT_PATH, PPPOptions
 from hologram_sdk.network.pppd import PPPLink, PPPRunner
 

@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from hologram_sdk.compat.modem import Modem010, _after
 from hologram_sdk.compat.utilclasses import ModemResult
-from hologram_sdk.errors import NetworkError
+from hologram_sdk.base.errors import NetworkError
 
 #: hex characters per write (255 bytes)
 _HEX_CHUNK = 510

@@ -25,7 +25,7 @@ from typing import Any, Optional
 from hologram_sdk.compat.modem import MODEM_ERROR, MODEM_NO_MATCH, MODEM_OK, MODEM_TIMEOUT, _after
 from hologram_sdk.compat.modem_sockets import QSocket010, USocket010
 from hologram_sdk.compat.utilclasses import Location, ModemResult
-from hologram_sdk.errors import HologramError, ModemTimeoutError, UnsupportedOperationError
+from hologram_sdk.base.errors import HologramError, ModemTimeoutError, UnsupportedOperationError
 from hologram_sdk.modem.e303 import E303 as _E303
 from hologram_sdk.modem.iota import IOTA as _IOTA
 from hologram_sdk.modem.modem import Modem as _Modem
@@ -259,7 +259,7 @@ class IOTA(Nova_U201, _IOTA):  # type: ignore[misc]
 
 
 def _sim_opener(url: str, baudrate: int, timeout: float) -> Any:
-    from hologram_sdk.modem.at import open_port
+    from hologram_sdk.modem.ports import open_port
 
     return open_port("sim://e303", baudrate, timeout)
 

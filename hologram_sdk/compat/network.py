@@ -13,8 +13,8 @@ import logging
 from enum import Enum
 from typing import Optional
 
-from hologram_sdk.errors import UnsupportedOperationError
-from hologram_sdk.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
+from hologram_sdk.base.errors import UnsupportedOperationError
+from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
 
 
 class NetworkScope(Enum):

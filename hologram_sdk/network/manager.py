@@ -11,6 +11,7 @@ from hologram_sdk.base.errors import (
     CloudConnectionError,
     ConfigurationError,
     HologramError,
+    NetworkError,
     UnknownInterfaceError,
 )
 from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
@@ -20,6 +21,13 @@ logger = logging.getLogger(__name__)
 
 #: reference status codes for non-network mode (the link is the application's)
 _CONNECTED, _DISCONNECTED = 1, 0
+
+#: hologram-python 0.10's names, accepted as well (``listAvailableInterfaces``
+#: lists the reference's): ``cellular`` finds whichever registered modem is
+#: plugged in; ``ethernet``, ``wifi`` and ``ble`` are non-network mode under
+#: their name (the system manages those links). Value: what ``repr`` shows.
+CELLULAR_010 = "cellular"
+STUB_INTERFACES_010 = {"ethernet": "Ethernet", "wifi": "Wifi", "ble": "BLE"}
 
 
 class NetworkManager:
@@ -48,19 +56,24 @@ class NetworkManager:
         self, event: Event, network: str = "", modem: Any = None, **cellular_options: Any
     ) -> None:
         name = "" if network is None else network
-        if not isinstance(name, str) or (name and driver_for_interface(name) is None):
+        known_010 = name == CELLULAR_010 or name in STUB_INTERFACES_010
+        if not isinstance(name, str) or (
+            name and not known_010 and driver_for_interface(name) is None
+        ):
             valid = ", ".join(repr(n) for n in self.listAvailableInterfaces())
-            raise UnknownInterfaceError(f"unknown network interface {network!r}; valid: {valid}")
+            raise UnknownInterfaceError(f"Invalid network type: {network}; valid: {valid}")
         self._log = logger.getChild(type(self).__name__)
         self.event = event
         self._modem = modem
         self._interface = name
+        # non-network mode: '' (and 0.10's ethernet/wifi/ble); the link is assumed up
+        self._agnostic = name == "" or name in STUB_INTERFACES_010
         self._sysfs_root = str(cellular_options.pop("sysfs_root", "/sys"))
         self._dev_root = str(cellular_options.pop("dev_root", "/dev"))
         self._options = cellular_options
         self._cellular: Any = None
         self._owns_modem = False
-        self._connected = name == ""  # non-network mode: the link is assumed up
+        self._connected = self._agnostic
         self._lock = threading.Lock()
         self._listeners: list[_DeferredListener] = []
 
@@ -74,7 +87,7 @@ class NetworkManager:
     @property
     def modem(self) -> Any:
         """The modem in use (None in non-network mode until one is needed)."""
-        if self._modem is None and self._interface:
+        if self._modem is None and not self._agnostic:
             self._modem = self._default_modem()
             self._owns_modem = True
         return self._modem
@@ -88,7 +101,7 @@ class NetworkManager:
     @property
     def cellular(self) -> Any:
         """The :class:`Cellular` interface (None in non-network mode)."""
-        if not self._interface:
+        if self._agnostic:
             return None
         if self._cellular is None:
             from hologram_sdk.network.cellular import Cellular
@@ -103,7 +116,7 @@ class NetworkManager:
         """Whether the link is up (non-network mode counts as up once connected)."""
         if self._cellular is not None:
             return bool(self._cellular.is_connected)
-        return self._connected and self._interface == ""
+        return self._connected and self._agnostic
 
     up = is_connected
 
@@ -122,7 +135,7 @@ class NetworkManager:
         """Why the status is what it is, in words."""
         if self._cellular is not None:
             return str(self._cellular.status_reason)
-        if self._interface == "":
+        if self._agnostic:
             return "non-network mode: the link is managed outside the SDK"
         return "not connected yet"
 
@@ -131,7 +144,7 @@ class NetworkManager:
         """Whether the cloud's traffic goes through the modem's own sockets."""
         # without a modem given, the default one is in 'ppp' mode: nothing to build
         modem = self._modem
-        return bool(self._interface) and str(getattr(modem, "mode", "ppp")) == "serial"
+        return not self._agnostic and str(getattr(modem, "mode", "ppp")) == "serial"
 
     @property
     def transport(self) -> Any:
@@ -177,6 +190,36 @@ class NetworkManager:
         self._dev_root = str(cellular_options.pop("dev_root", self._dev_root))
         self._options.update(cellular_options)
 
+    # --- hologram-python 0.10's names ---------------------------------------------------
+
+    @property
+    def networkActive(self) -> bool:
+        """0.10's flag: whether the link is up (settable, as there)."""
+        return bool(self.is_connected) if self._cellular is not None else self._connected
+
+    @networkActive.setter
+    def networkActive(self, value: bool) -> None:
+        self._connected = bool(value)
+
+    def networkConnected(self) -> None:
+        """0.10: record that the link is up (no event; ``connect()`` broadcasts)."""
+        self._connected = True
+
+    def networkDisconnected(self, *args: Any) -> None:
+        """0.10: record that the link is down (no event; ``disconnect()`` broadcasts)."""
+        self._connected = False
+
+    @property
+    def network(self) -> Any:
+        """0.10: the network object: the ``Cellular`` (None in non-network mode)."""
+        return self.cellular
+
+    def __repr__(self) -> str:
+        """0.10's words: ``'Network Agnostic Mode'``, ``'Cellular'``, ``'Ethernet'``..."""
+        if self._interface == "":
+            return "Network Agnostic Mode"
+        return STUB_INTERFACES_010.get(self._interface, "Cellular")
+
     # --- the reference's API ------------------------------------------------------------
 
     def listAvailableInterfaces(self) -> list[str]:
@@ -185,7 +228,7 @@ class NetworkManager:
 
     def getConnectionStatus(self) -> int:
         """The reference's status code (0, 1, 3, 5 or 12)."""
-        if self._interface == "":
+        if self._agnostic:
             return _CONNECTED if self._connected else _DISCONNECTED
         if self._cellular is None:  # never used: nothing to ask the modem yet
             return _DISCONNECTED
@@ -198,7 +241,7 @@ class NetworkManager:
         :returns: True when the link is up
         :raises PermissionDeniedError: PPP needs root
         """
-        if self._interface == "":
+        if self._agnostic:
             self._connected = True
             self._log.info("Network connected")
             self.event.broadcast(NETWORK_CONNECTED, {"interface": ""})
@@ -210,7 +253,7 @@ class NetworkManager:
 
         :returns: True
         """
-        if self._interface == "":
+        if self._agnostic:
             self._connected = False
             self._log.info("Network disconnected")
             self.event.broadcast(NETWORK_DISCONNECTED, {"interface": "", "reason": "on request"})
@@ -272,7 +315,8 @@ class NetworkManager:
     def _default_modem(self) -> Any:
         """The interface's modem class on its default device, or the one found on USB."""
         driver = driver_for_interface(self._interface)
-        assert driver is not None  # checked in __init__
+        if driver is None:  # 0.10's 'cellular': whichever modem is plugged in
+            return self._discover_modem()
         cls = driver.load()
         default = cls.profile.default_device
         if not os.path.exists(default):
@@ -284,6 +328,22 @@ class NetworkManager:
                     self._log.info("Found %s on %s", cls.__name__, candidate.device)
                     return cls(deviceName=candidate.device)
         return cls()
+
+
+    def _discover_modem(self) -> Any:
+        """0.10's ``network='cellular'``: the first registered modem found on USB that
+        answers ``AT`` (the modem registry's order).
+
+        :raises NetworkError: none was found (0.10's ``'Modem not detected'``)
+        """
+        from hologram_sdk.modem.discovery import probe_port, scan_usb
+        from hologram_sdk.modem.registry import get_driver
+
+        for candidate in scan_usb(self._sysfs_root, self._dev_root):
+            if probe_port(candidate.device):
+                self._log.info("Found %s on %s", candidate.profile, candidate.device)
+                return get_driver(candidate.profile).load()(deviceName=candidate.device)
+        raise NetworkError("Modem not detected: no supported modem answered on USB")
 
 
 def _link_down(host: str, port: int, *args: Any, **kwargs: Any) -> bytes:

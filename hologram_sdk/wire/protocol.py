@@ -68,7 +68,7 @@ _DESCRIPTIONS = {
     ResultCode.ERR_INTERNAL: "Internal error in Hologram Cloud",
     ResultCode.ERR_METADATA: "Metadata was formatted incorrectly",
     ResultCode.ERR_TOPICINVALID: "Topic was formatted incorrectly",
-    ResultCode.ERR_UNKNOWN: "Unknown error: empty or unparseable reply",
+    ResultCode.ERR_UNKNOWN: "Unknown error",
     ResultCode.ERR_QUEUED: "Not sent yet: stored in the outbox for later delivery",
 }
 
@@ -169,7 +169,7 @@ def validate_sms(destination_number: object, message: object) -> tuple[str, str]
         raise ConfigurationError("an SMS text must be valid UTF-8 text") from None
     if len(text) > SMS_MAX_CHARS:
         raise MessageTooLongError(
-            f"SMS is {len(text)} characters; at most {SMS_MAX_CHARS} are allowed"
+            f"SMS cannot be more than {SMS_MAX_CHARS} characters long (got {len(text)})"
         )
     return destination_number, text
 
