@@ -1,4 +1,8 @@
-"""Compatibility path ``Hologram.HologramCloud`` with its ``ERR_*`` result codes."""
+"""Compatibility path ``Hologram.HologramCloud`` with its ``ERR_*`` result codes.
+
+The codes are class attributes too, so ``import Hologram.HologramCloud as hc``
+(which binds the class) still finds ``hc.ERR_OK``.
+"""
 
 from hologram_sdk.cloud.hologram import (
     ERR_AUTHINVALID,
@@ -14,6 +18,7 @@ from hologram_sdk.cloud.hologram import (
     ERR_UNKNOWN,
     HologramCloud,
 )
+from hologram_sdk.compat.faces import expose
 
 __all__ = [
     "ERR_AUTHINVALID",
@@ -29,3 +34,5 @@ __all__ = [
     "ERR_UNKNOWN",
     "HologramCloud",
 ]
+
+expose(HologramCloud, __name__, __all__)

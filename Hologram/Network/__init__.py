@@ -8,7 +8,7 @@ answers its own name, so ``NetworkManager.NetworkManager(...)`` and
 ``NetworkManager(...)`` both work (see :mod:`hologram_sdk.compat.faces`).
 """
 
-from hologram_sdk.compat.faces import keep_classes
+from hologram_sdk.compat.faces import expose, keep_classes
 from hologram_sdk.compat.network import BLE, Ethernet, Network, NetworkScope, Wifi
 from hologram_sdk.network.cellular import (
     CLOUD_CONNECTED,
@@ -36,3 +36,4 @@ __all__ = [
 ]
 
 keep_classes(__name__, ["BLE", "Cellular", "Ethernet", "Network", "NetworkManager", "Wifi"])
+expose(Cellular, __name__, [name for name in __all__ if name.startswith("CLOUD_")])

@@ -601,9 +601,13 @@ class Modem010:
         self.enableSMS()
 
     def popReceivedSMS(self) -> Optional[SMS]:
-        """The oldest stored SMS (deleted from the modem), or None."""
+        """The oldest received SMS stored on the modem (deleted from it), or None.
+
+        Read and unread ones count (0.10 listed the unread only, so a message
+        listed once was never returned again).
+        """
         self.checkURC()
-        result, response = self.command("+CMGL")
+        result, response = self.command("+CMGL=4")
         if result != ModemResult.OK or not isinstance(response, list):
             return None
         oldest: Optional[SMS] = None
@@ -620,7 +624,10 @@ class Modem010:
         """An SMS and its storage index from a ``+CMGL:`` header and its PDU line."""
         if not header.startswith("+CMGL:"):
             return None, None
-        index = _after(header, "+CMGL:").split(",")[0]
+        fields = _after(header, "+CMGL:").split(",")
+        index = fields[0]
+        if len(fields) > 1 and fields[1].strip() not in ("0", "1"):
+            return None, None  # a stored outgoing message
         try:
             message = pdu.decode_deliver(body.strip())
         except ConfigurationError as exc:

@@ -181,7 +181,9 @@ class Nova_U201(Nova, _driver("hologram_sdk.modem.nova", "Nova_U201", _IOTA)):  
     @property
     def operator(self) -> Optional[str]:
         answer = self._basic_set("+UDOPN", "12")
-        return None if answer is None else answer.strip('"')
+        if answer is None:  # no +UDOPN: the driver's +COPS reading
+            return super().operator  # type: ignore[no-any-return]
+        return answer.strip('"')
 
 
 class NovaM(Nova, _driver("hologram_sdk.modem.nova", "NovaM", _Modem)):  # type: ignore[misc]
