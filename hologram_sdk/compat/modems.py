@@ -182,7 +182,7 @@ class Nova_U201(Nova, _driver("hologram_sdk.modem.nova", "Nova_U201", _IOTA)):  
     def operator(self) -> Optional[str]:
         answer = self._basic_set("+UDOPN", "12")
         if answer is None:  # no +UDOPN: the driver's +COPS reading
-            return super().operator  # type: ignore[no-any-return]
+            return super().operator
         return answer.strip('"')
 
 
