@@ -1,5 +1,5 @@
 """0.10's payload builders: ``Authentication``, ``HologramAuthentication`` and
-``CSRPSKAuthentication``, over the SDK's own request codec (:mod:`hologram_sdk.cloud.protocol`).
+``CSRPSKAuthentication``, over the request codec (:mod:`hologram_sdk.wire.protocol`).
 
 The TOTP and SIM-OTP builders of 0.10 live with the SDK's authentication
 (``hologram_sdk.wire.auth``); ``Hologram.Authentication`` re-exports them when present.
@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from hologram_sdk.wire import protocol
 from hologram_sdk.base.errors import AuthenticationError, UnsupportedOperationError
+from hologram_sdk.wire import protocol
 
 #: a device key has exactly this many characters
 DEVICE_KEY_LEN = 8

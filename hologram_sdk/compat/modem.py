@@ -33,7 +33,6 @@ from collections import deque
 from datetime import timezone
 from typing import Any, Optional, Union
 
-from hologram_sdk.compat.utilclasses import SMS, ModemResult
 from hologram_sdk.base.errors import (
     ConfigurationError,
     ModemTimeoutError,
@@ -41,6 +40,7 @@ from hologram_sdk.base.errors import (
     SerialError,
     UnsupportedOperationError,
 )
+from hologram_sdk.compat.utilclasses import SMS, ModemResult
 from hologram_sdk.modem import at, pdu
 from hologram_sdk.modem.ports import open_port
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import binascii
 from typing import Any, Optional
 
+from hologram_sdk.base.errors import NetworkError
 from hologram_sdk.compat.modem import Modem010, _after
 from hologram_sdk.compat.utilclasses import ModemResult
-from hologram_sdk.base.errors import NetworkError
 
 #: hex characters per write (255 bytes)
 _HEX_CHUNK = 510

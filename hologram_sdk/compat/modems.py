@@ -22,10 +22,10 @@ import importlib
 import time
 from typing import Any, Optional
 
+from hologram_sdk.base.errors import HologramError, ModemTimeoutError, UnsupportedOperationError
 from hologram_sdk.compat.modem import MODEM_ERROR, MODEM_NO_MATCH, MODEM_OK, MODEM_TIMEOUT, _after
 from hologram_sdk.compat.modem_sockets import QSocket010, USocket010
 from hologram_sdk.compat.utilclasses import Location, ModemResult
-from hologram_sdk.base.errors import HologramError, ModemTimeoutError, UnsupportedOperationError
 from hologram_sdk.modem.e303 import E303 as _E303
 from hologram_sdk.modem.iota import IOTA as _IOTA
 from hologram_sdk.modem.modem import Modem as _Modem

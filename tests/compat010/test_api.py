@@ -1,4 +1,5 @@
 """``Hologram.Api`` over HTTP (urllib) against a real loopback HTTP server."""
+# ruff: noqa: N815, RUF059
 
 from __future__ import annotations
 

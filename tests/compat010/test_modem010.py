@@ -1,4 +1,5 @@
 """hologram-python 0.10's modem classes: their command engine, SMS and socket calls
+# ruff: noqa: N813, N815, E501, RUF059
 against the modem emulator on a real pty, and the private seams 0.10's tests patch."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
 """hologram-python 0.10's top-level packages and import forms, next to the 2017 ones.
+# ruff: noqa: N813, N815, E501, RUF059
 
 Import order matters for these checks, so the import forms run in a fresh
 interpreter each.
@@ -25,7 +26,6 @@ def _fresh(code: str) -> str:
 
 def test_exceptions_are_our_error_classes():
     import Exceptions.HologramError as legacy
-
     from hologram_sdk import errors
 
     for name in ("HologramError", "NetworkError", "ModemError", "PPPError",

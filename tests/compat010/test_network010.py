@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import pytest
-
-from hologram_sdk.events import Event
-from tests.network.conftest import emulator, pppd_double  # noqa: F401 - fixtures
+from hologram_sdk.base.events import Event
 
 
 def test_network_manager_0_10_surface():
@@ -67,7 +65,7 @@ def test_ethernet_wifi_network_classes():
 
 
 def test_modem_modes(tmp_path):
-    from Hologram.Network.Modem.ModemMode import PPP, MockPPP, ModemMode
+    from Hologram.Network.Modem.ModemMode import MockPPP, ModemMode
 
     mode = ModemMode(device_name="/dev/ttyUSB2", baud_rate="115200")
     assert (mode.device_name, mode.baud_rate, repr(mode)) == ("/dev/ttyUSB2", "115200",
