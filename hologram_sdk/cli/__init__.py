@@ -27,6 +27,10 @@ SUBCOMMANDS = (
     "modem",
     "emulate",
     "network",
+    "heartbeat",
+    "activate",
+    "spacebridge",
+    "version",
 )
 
 
@@ -35,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hologram", description="Hologram SDK command line: cloud, outbox, modem, network."
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="show the SDK's log lines")
+    parser.add_argument(
+        "--version", action="version", version=version_text(), help="print the SDK version"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in SUBCOMMANDS:
@@ -63,10 +70,20 @@ def configure_logging(verbose: bool) -> None:
     root.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def version_text() -> str:
+    """What ``hologram --version`` and ``hologram version`` print."""
+    from hologram_sdk import __version__
+
+    return f"Hologram Python SDK version {__version__}"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.verbose)
+    level = getattr(args, "verbose_level", 0)  # hologram-python 0.10's -v / -vv
+    configure_logging(args.verbose or level > 0)
+    if level > 1:
+        logging.getLogger().setLevel(logging.DEBUG)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

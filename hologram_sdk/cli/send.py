@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from typing import Optional
 
 from hologram_sdk.cli.common import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     CLIError,
@@ -17,6 +21,7 @@ from hologram_sdk.cli.common import (
     hologram_request,
     port_value,
     positive_timeout,
+    stop_on_signals,
 )
 
 DEFAULT_TIMEOUT = 5.0
@@ -50,8 +55,34 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         default=None,
         help="topic(s) for the message; repeat -t or list several",
     )
+    add_010_arguments(parser)
     add_verbose(parser, subcommand=subcommand)
     parser.set_defaults(func=run, prog=parser.prog)
+
+
+def add_010_arguments(parser: argparse.ArgumentParser) -> None:
+    """hologram-python 0.10's ``hologram send`` flags (beside the reference's)."""
+    parser.add_argument("--cloud", action="store_true", help="a cloud message (the default)")
+    parser.add_argument(
+        "--sms", action="store_true", help="send an SMS to --destination instead (0.10)"
+    )
+    parser.add_argument("--destination", help="the SMS destination, E.164 with '+' (0.10)")
+    parser.add_argument(
+        "--repeat",
+        type=float,
+        default=0,
+        help="send again every REPEAT seconds (at least 1) until --duration ends (0.10)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=-1,
+        help="seconds the periodic sending lasts; -1 (default) until Ctrl-C (0.10)",
+    )
+    parser.add_argument(
+        "-v", action="count", dest="verbose_level", default=0,
+        help="0.10's verbosity: -v the SDK's log lines, -vv also debug lines",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,6 +104,77 @@ def run(args: argparse.Namespace) -> int:
         return fail(args.prog, error)
 
 
+def _send_periodic(
+    args: argparse.Namespace, credentials: Optional[dict[str, str]], topics: list[str]
+) -> int:
+    """0.10's ``--repeat``/``--duration``: send every REPEAT seconds while DURATION lasts."""
+    from hologram_sdk.cli.common import _auth_modem
+    from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT
+
+    authtype = getattr(args, "authtype", None)
+    if credentials is None and authtype not in ("totp", "sim-otp") and not (
+        args.host and args.port
+    ):
+        raise CLIError("missing credentials (or --host and --port for a raw message)",
+                       EXIT_USAGE)
+    host = args.host or DEFAULT_SEND_HOST
+    port = args.port or DEFAULT_SEND_PORT
+    modem = _auth_modem(args)
+    try:
+        return _run_periodic(args, credentials, topics, authtype, modem, host, port)
+    finally:
+        if modem is not None:
+            modem.close()
+
+
+def _run_periodic(
+    args: argparse.Namespace,
+    credentials: Optional[dict[str, str]],
+    topics: list[str],
+    authtype: Optional[str],
+    modem: object,
+    host: str,
+    port: int,
+) -> int:
+    from hologram_sdk.base.errors import HologramError
+    from hologram_sdk.cloud.custom import CustomCloud
+    from hologram_sdk.cloud.hologram import HologramCloud
+
+    with stop_on_signals() as stop:
+        try:
+            cloud: CustomCloud
+            if credentials is None and authtype not in ("totp", "sim-otp"):
+                cloud = CustomCloud(None, send_host=host, send_port=port, outbox=False)
+            else:
+                cloud = HologramCloud(credentials or {}, enable_inbound=False,
+                                      authentication_type=authtype, modem=modem,
+                                      send_host=host, send_port=port, outbox=False)
+        except (HologramError, OSError) as exc:
+            raise explain(exc, host, port, args.timeout) from None
+        with cloud:
+            sent: list[object] = []
+            cloud.event.subscribe("message.sent", lambda *a: sent.append(a))
+            try:
+                cloud.sendPeriodicMessage(args.repeat, args.message, topics or None,
+                                          args.timeout)
+            except HologramError as exc:
+                raise CLIError(str(exc), EXIT_USAGE) from None
+            deadline = None if args.duration < 0 else time.monotonic() + args.duration
+            while cloud.periodicMessageRunning() and not stop.is_set():
+                left = 0.2 if deadline is None else min(0.2, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                stop.wait(left)
+            failed = not cloud.periodicMessageRunning()
+            cloud.stopPeriodicMessage()
+            print(f"Sent {len(sent)} periodic message(s) to {host}:{port}", flush=True)
+    if failed and (deadline is None or time.monotonic() < deadline) and not stop.is_set():
+        print(f"{args.prog}: the periodic sending stopped: a send failed or was refused",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _send(args: argparse.Namespace) -> int:
     from hologram_sdk.base.errors import HologramError
     from hologram_sdk.cloud.custom import CustomCloud
@@ -80,8 +182,23 @@ def _send(args: argparse.Namespace) -> int:
     if args.message is None:
         hint = " before -t, or end the topics with --" if args.topic else ""
         raise CLIError(f"no message: give MESSAGE{hint} (quote it if it has spaces)", EXIT_USAGE)
+    if args.cloud and args.sms:
+        raise CLIError("must pick either one of --cloud or --sms", EXIT_USAGE)
     credentials = credentials_from(args)
     topics = [t for t in (args.topic or []) if t]
+    if args.sms:
+        if not args.destination:
+            raise CLIError("--sms needs --destination: the number in E.164 with '+'",
+                           EXIT_USAGE)
+        if credentials is None and args.authtype not in ("totp", "sim-otp"):
+            raise CLIError("--sms needs credentials (--devicekey, or the environment, or -f)",
+                           EXIT_USAGE)
+        return hologram_request(
+            args, credentials,
+            lambda cloud: cloud.sendSMS(args.destination, args.message, timeout=args.timeout),
+        )
+    if args.repeat:
+        return _send_periodic(args, credentials, topics)
     if credentials is None and args.authtype not in ("totp", "sim-otp"):
         if not args.host or not args.port:
             raise CLIError(
