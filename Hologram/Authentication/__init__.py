@@ -5,13 +5,21 @@ also answers ``CSRPSKAuthentication.CSRPSKAuthentication`` (0.10 imported the
 module of that name); see :mod:`hologram_sdk.compat.faces`.
 """
 
-from hologram_sdk.compat.authentication import (
+from hologram_sdk.cloud.authentication import (
     Authentication,
     CSRPSKAuthentication,
     HologramAuthentication,
+    SIMOTPAuthentication,
+    TOTPAuthentication,
 )
 from hologram_sdk.compat.faces import keep_classes
 
-__all__ = ["Authentication", "CSRPSKAuthentication", "HologramAuthentication"]
+__all__ = [
+    "Authentication",
+    "CSRPSKAuthentication",
+    "HologramAuthentication",
+    "SIMOTPAuthentication",
+    "TOTPAuthentication",
+]
 
 keep_classes(__name__, __all__)

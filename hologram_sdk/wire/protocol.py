@@ -122,15 +122,11 @@ def encode_message(
     message: Union[str, bytes],
     topics: Topics = None,
     metadata: Optional[str] = None,
-    *,
-    spaced: bool = False,
 ) -> bytes:
     """Encode a cloud message request, terminator included.
 
     Seed credentials use ``s``/``c``; a device key uses ``k`` and optional ``m``.
     Each call builds a fresh object: nothing carries over between messages.
-    ``spaced`` writes ``", "`` and ``": "`` between fields, byte for byte what
-    hologram-python 0.10 sends (the cloud accepts both).
     """
     body: dict[str, object] = {}
     if credentials.devicekey:
@@ -144,8 +140,7 @@ def encode_message(
     if topic_list is not None:
         body["t"] = topic_list
     body["d"] = _as_text(message)
-    separators = (", ", ": ") if spaced else (",", ":")
-    text = json.dumps(body, separators=separators, ensure_ascii=True)
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
     return text.encode("ascii") + TERMINATOR
 
 

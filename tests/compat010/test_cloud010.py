@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from hologram_sdk.emulator.cloud import LocalCloud
-from tests.cloud.servers import HOST, ReplyServer, wait_until
+from tests.support.net import wait_for as wait_until
+from tests.support.servers import HOST, ReplyServer
 
 KEY = {"devicekey": "12345678"}
 
