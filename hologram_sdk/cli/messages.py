@@ -6,7 +6,7 @@ import argparse
 import datetime
 import json
 from collections.abc import Sequence
-from typing import Union
+from typing import Optional, Union
 
 from hologram_sdk.cli.common import (
     EXIT_OK,
@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "messages",
         help="show what the local cloud stored",
         description="Show the messages and SMS the local cloud stored: a table, or JSON "
-        "lines with --json. --follow keeps printing new ones until Ctrl-C.",
+        "lines with --json. --follow keeps printing new ones until Ctrl-C. When the "
+        "database has routes, each record shows whether it was forwarded.",
     )
     parser.add_argument("--db", help=f"SQLite database (default {default_db_path()})")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -48,8 +49,10 @@ def when(record: Record) -> str:
     return datetime.datetime.fromtimestamp(record.received).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def as_json(record: Record) -> str:
+def as_json(record: Record, routes: Optional[dict[str, tuple[str, str]]] = None) -> str:
     data = record.as_dict()
+    if routes:
+        data["routes"] = {name: {"state": s, "reason": why} for name, (s, why) in routes.items()}
     data["time"] = (
         datetime.datetime.fromtimestamp(record.received, datetime.timezone.utc)
         .isoformat(timespec="milliseconds")
@@ -85,17 +88,62 @@ MESSAGE_HEADERS = ("ID", "TIME", "DEVICE", "TOPICS", "DATA")
 SMS_HEADERS = ("ID", "TIME", "DEVICE", "TO", "TEXT")
 
 
-def render(messages: Sequence[StoredMessage], sms: Sequence[StoredSMS]) -> list[str]:
-    """The tables ``hologram messages`` prints (also used by the demo)."""
+def forwarded(states: Optional[dict[str, tuple[str, str]]]) -> str:
+    """One cell for a record's routes: ``yes``, ``pending``, ``failed: reason`` (``-``: none)."""
+    if not states:
+        return "-"
+    values = list(states.values())
+    failed = [why for state, why in values if state == "failed"]
+    if failed:
+        return printable(f"failed: {failed[0]}", 30)
+    if any(state == "pending" for state, _ in values):
+        return "pending"
+    return "yes"
+
+
+def render(
+    messages: Sequence[StoredMessage],
+    sms: Sequence[StoredSMS],
+    routes: Optional[dict[tuple[str, int], dict[str, tuple[str, str]]]] = None,
+) -> list[str]:
+    """The tables ``hologram messages`` prints (also used by the demo). With
+    ``routes`` (per record, see :func:`route_states`) a FORWARDED column is added."""
     lines: list[str] = []
+
+    def rows(records: Sequence[Record], kind: str) -> list[list[str]]:
+        out = [cells(r) for r in records]
+        if routes is not None:
+            for row, r in zip(out, records):
+                row.insert(4, forwarded(routes.get((kind, r.id))))
+        return out
+
+    def heads(headers: Sequence[str]) -> Sequence[str]:
+        return headers if routes is None else (*headers[:4], "FORWARDED", headers[4])
+
     if messages:
-        lines += table(MESSAGE_HEADERS, [cells(m) for m in messages])
+        lines += table(heads(MESSAGE_HEADERS), rows(messages, "message"))
     else:
         lines.append("no messages")
     if sms:
         lines += ["", "SMS:"]
-        lines += table(SMS_HEADERS, [cells(s) for s in sms])
+        lines += table(heads(SMS_HEADERS), rows(sms, "sms"))
     return lines
+
+
+def route_states(
+    store: CloudStore, messages: Sequence[StoredMessage], sms: Sequence[StoredSMS]
+) -> Optional[dict[tuple[str, int], dict[str, tuple[str, str]]]]:
+    """Each record's state per route, or ``None`` when the database never had a route."""
+    from hologram_sdk.emulator.cloud.ledger import Ledger
+
+    ledger = Ledger(store)
+    if not ledger.routes():
+        return None
+    out: dict[tuple[str, int], dict[str, tuple[str, str]]] = {}
+    for kind, records in (("message", messages), ("sms", sms)):
+        for row, states in ledger.states(kind, [r.id for r in records]).items():
+            out[(kind, row)] = states
+    return out
 
 
 def follow_line(record: Record) -> str:
@@ -118,13 +166,15 @@ def run(args: argparse.Namespace) -> int:
         return fail(args.prog, CLIError(str(exc)))
     with store:
         messages, sms = store.messages(), store.sms()
+        routes = route_states(store, messages, sms)
         records: list[Record] = [*messages, *sms]
         records.sort(key=lambda r: r.received)
         if args.json:
             for record in records:
-                print(as_json(record), flush=True)
+                states = routes.get((record.kind, record.id)) if routes else None
+                print(as_json(record, states), flush=True)
         elif not args.follow:
-            print("\n".join(render(messages, sms)))
+            print("\n".join(render(messages, sms, routes)))
         else:
             for record in records:
                 print(follow_line(record), flush=True)

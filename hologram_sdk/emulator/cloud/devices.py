@@ -27,7 +27,8 @@ def load_devices_file(path: PathLike) -> list[Device]:
 
     Either a list or ``{"devices": [...]}``; each entry has ``cloud_id`` and
     ``cloud_key`` (4 characters each) or ``devicekey`` (8 characters), and an
-    optional ``name`` (default ``device-N``)::
+    optional ``name`` (default ``device-N``) and ``inbound_port`` (where the
+    device listens for cloud-to-device messages; default 4010)::
 
         {
           devices: [
@@ -72,16 +73,23 @@ def load_devices_file(path: PathLike) -> list[Device]:
         seen.add(dev_name)
         if cloud_auth.is_auth_entry(entry):  # TOTP/SIM-OTP devices: see .auth
             continue
+        port = entry.get("inbound_port")
+        if port is not None and (
+            isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535
+        ):
+            raise ConfigurationError(f"{where}: 'inbound_port' must be a number 1..65535")
         if entry.get("devicekey"):
             if len(entry["devicekey"]) != 8:
                 raise ConfigurationError(f"{where}: 'devicekey' must be 8 characters")
-            devices.append(Device(dev_name, devicekey=entry["devicekey"]))
+            devices.append(Device(dev_name, devicekey=entry["devicekey"], inbound_port=port))
         elif entry.get("cloud_id") and entry.get("cloud_key"):
             if len(entry["cloud_id"]) != 4 or len(entry["cloud_key"]) != 4:
                 raise ConfigurationError(
                     f"{where}: 'cloud_id' and 'cloud_key' must be 4 characters each"
                 )
-            devices.append(Device(dev_name, entry["cloud_id"], entry["cloud_key"]))
+            devices.append(
+                Device(dev_name, entry["cloud_id"], entry["cloud_key"], inbound_port=port)
+            )
         else:
             raise ConfigurationError(f"{where}: give 'cloud_id' and 'cloud_key', or 'devicekey'")
     return devices

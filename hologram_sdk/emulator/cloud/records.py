@@ -51,6 +51,8 @@ class Device:
     cloud_id: Optional[str] = None
     cloud_key: Optional[str] = None
     devicekey: Optional[str] = None
+    #: where the device listens for cloud-to-device messages (default 4010)
+    inbound_port: Optional[int] = None
 
     def __repr__(self) -> str:  # never show key material
         return f"Device({self.name!r}, masked)"

@@ -26,7 +26,7 @@ from hologram_sdk.base.errors import (
 )
 from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.devices import DeviceTable, load_devices_file
-from hologram_sdk.emulator.cloud.records import PathLike, StoredMessage, StoredSMS
+from hologram_sdk.emulator.cloud.records import Device, PathLike, StoredMessage, StoredSMS
 from hologram_sdk.emulator.cloud.store import CloudStore
 from hologram_sdk.wire.protocol import (
     TERMINATORS,
@@ -47,6 +47,9 @@ DEFAULT_MAX_CONNECTIONS = 128
 #: After the reply, how long the server waits for the client to close first.
 DEFAULT_DRAIN_TIMEOUT = 1.0
 _DRAIN_LIMIT = 256 * 1024
+
+#: Told ``(kind, row id, device, peer "host:port")`` after each row is committed.
+OnStored = Callable[[str, int, Device, str], None]
 
 
 # --- request handling (no sockets) -----------------------------------------
@@ -74,10 +77,18 @@ class RequestHandler:
     unexpected is logged and answered with ERR_INTERNAL.
     """
 
-    def __init__(self, store: CloudStore, devices: DeviceTable, *, log: logging.Logger = logger):
+    def __init__(
+        self,
+        store: CloudStore,
+        devices: DeviceTable,
+        *,
+        log: logging.Logger = logger,
+        on_stored: Optional[OnStored] = None,
+    ):
         self.store = store
         self.devices = devices
         self.log = log
+        self.on_stored = on_stored
 
     def handle(self, body: bytes, peer: str = "-") -> bytes:
         """The reply to ``body`` (a request without its terminator)."""
@@ -100,14 +111,19 @@ class RequestHandler:
                 "registered %s on first contact (%s) from %s", device.name, device.kind, peer
             )
         if request.kind == "sms":
-            self.store.add_sms(device.name, request.destination, request.data)
+            row = self.store.add_sms(device.name, request.destination, request.data)
             self.log.info("sms from %s to %s: 0", device.name, request.destination)
         else:
-            self.store.add_message(device.name, request.topics, request.data)
+            row = self.store.add_message(device.name, request.topics, request.data)
             if self.log.isEnabledFor(logging.INFO):
                 topics = ", ".join(request.topics) if request.topics else "none"
                 self.log.info("message from %s: 0 (topics: %s)", device.name, topics)
         self.log.debug("%s payload: %r", request.kind, request.data)
+        if self.on_stored is not None:
+            try:  # stored is stored: what comes after never changes the reply
+                self.on_stored(request.kind, row, device, peer)
+            except Exception:
+                self.log.exception("after storing %s %d", request.kind, row)
         return ResultCode.ERR_OK
 
 
@@ -203,6 +219,9 @@ class LocalCloud:
     :param auth_window: TOTP/SIM-OTP: time steps a device's clock may be off (±)
     :param auth_clock: TOTP/SIM-OTP: the cloud's time (Unix seconds; ``time.time``)
     :param nonce_ttl: SIM-OTP: seconds a nonce stays valid
+    :param store: an open database to use instead of opening ``db`` (its owner
+        closes it; a gateway shares it with its routes)
+    :param on_stored: told about each row once it is committed (see :data:`OnStored`)
     :raises ConfigurationError: bad devices file or database path
 
     TOTP and SIM-OTP devices come only from the devices file (``auth``,
@@ -223,6 +242,8 @@ class LocalCloud:
         auth_window: int = cloud_auth.DEFAULT_WINDOW,
         auth_clock: Optional[Callable[[], float]] = None,
         nonce_ttl: float = cloud_auth.DEFAULT_NONCE_TTL,
+        store: Optional[CloudStore] = None,
+        on_stored: Optional[OnStored] = None,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0..65535, not {port!r}")
@@ -253,6 +274,8 @@ class LocalCloud:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._store: Optional[CloudStore] = None
+        self._given_store = store
+        self._on_stored = on_stored
         self._handler: Optional[RequestHandler] = None
         self._sel: Optional[selectors.BaseSelector] = None
         self._listener: Optional[socket.socket] = None
@@ -274,11 +297,12 @@ class LocalCloud:
                 raise HologramError("this LocalCloud is closed; create a new one")
             if self._started:
                 return self
-            store = CloudStore(self.db)
+            store = self._given_store or CloudStore(self.db)
             try:
                 listener = self._bind()
             except BaseException:
-                store.close()
+                if store is not self._given_store:
+                    store.close()
                 raise
             self._store = store
             if self._listed is not None:
@@ -287,7 +311,9 @@ class LocalCloud:
                 table = DeviceTable(
                     store.devices(), open_registration=True, on_register=store.add_device
                 )
-            self._handler = RequestHandler(store, table, log=self.log)
+            self._handler = RequestHandler(
+                store, table, log=self.log, on_stored=self._on_stored
+            )
             self._compact = cloud_auth.CompactHandler(self._auth, store, log=self.log)
             self._listener = listener
             self.port = listener.getsockname()[1]
@@ -341,7 +367,7 @@ class LocalCloud:
                 sock.close()
         if self._sel is not None:
             self._sel.close()
-        if self._store is not None:
+        if self._store is not None and self._store is not self._given_store:
             self._store.close()
         if thread is not None:
             self.log.info("stopped")

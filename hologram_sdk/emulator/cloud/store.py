@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, TypeVar, Union
 
 from hologram_sdk.base.errors import ConfigurationError, HologramError
 from hologram_sdk.emulator.cloud.records import (
@@ -21,13 +21,23 @@ from hologram_sdk.emulator.cloud.records import (
     _topics_json,
 )
 
+T = TypeVar("T")
+
+
+def _raw_bytes(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     device TEXT NOT NULL,
     topics TEXT NOT NULL,
     data TEXT NOT NULL,
-    received REAL NOT NULL
+    received REAL NOT NULL,
+    raw BLOB
 );
 CREATE TABLE IF NOT EXISTS sms (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -93,6 +103,7 @@ class CloudStore:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=FULL")
                 self._conn.executescript(_SCHEMA)
+                self._migrate()
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot open database {self.path}: {exc}") from exc
 
@@ -111,6 +122,44 @@ class CloudStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _migrate(self) -> None:
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(messages)")}
+        if "raw" not in columns:  # a database from before routes
+            self._conn.execute("ALTER TABLE messages ADD COLUMN raw BLOB")
+
+    def run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
+        """``work(connection)`` under the store's lock (for the modules that add tables).
+
+        A write is one transaction: committed when ``work`` returns, rolled back
+        if it raises.
+        """
+        with self._lock:
+            conn = self._db(write=write)
+            if not write:
+                return work(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    def ensure_schema(self, script: str) -> None:
+        """Create the tables of ``script`` if missing (writable stores only)."""
+        if not self.readonly:
+            with self._lock:
+                self._db(write=True).executescript(script)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has the table ``name`` (a read-only store may lack it)."""
+        with self._lock:
+            row = self._db().execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+            ).fetchone()
+        return row is not None
+
     def _db(self, write: bool = False) -> sqlite3.Connection:
         if self._conn is None:
             raise HologramError("the local cloud store is closed")
@@ -125,10 +174,13 @@ class CloudStore:
     ) -> int:
         """Store one message durably; returns its id."""
         when = time.time() if received is None else received
+        text = _storable(data)
+        # Bytes that are not UTF-8 are kept as they came too (routes send them base64).
+        raw = None if text is data else _raw_bytes(data)
         with self._lock:
             cur = self._db(write=True).execute(
-                "INSERT INTO messages (device, topics, data, received) VALUES (?, ?, ?, ?)",
-                (_storable(device), _topics_json(topics), _storable(data), when),
+                "INSERT INTO messages (device, topics, data, received, raw) VALUES (?, ?, ?, ?, ?)",
+                (_storable(device), _topics_json(topics), text, when, raw),
             )
             return int(cur.lastrowid or 0)
 
