@@ -146,6 +146,8 @@ class ToDevice:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._closed = False
+        #: messages waiting (as of the last delivery round, plus those queued since)
+        self._pending = 1
 
     # lifecycle
 
@@ -189,6 +191,8 @@ class ToDevice:
             return int(cur.lastrowid or 0)
 
         row = self.store.run(work, write=True)
+        if kind != "sms":
+            self._pending += 1
         self.log.info(
             "to-device %s %d for %s (%d bytes, from %s)", kind, row, device, len(data), source
         )
@@ -202,9 +206,14 @@ class ToDevice:
         with self._lock:
             last = self._seen.get(device)
             changed = last is None or last.address != host or last.gateway != self.gateway
-            self._seen[device] = _Seen(host, self.gateway, now)
-            self._retry_at.pop(device, None)  # it is alive: try at once
-            self._backoff.pop(device, None)
+            if changed:
+                self._seen[device] = _Seen(host, self.gateway, now)
+            else:
+                last.when = now  # type: ignore[union-attr]
+            waiting = device in self._retry_at or (changed and self._pending > 0)
+            if waiting:  # it is alive: try at once
+                self._retry_at.pop(device, None)
+                self._backoff.pop(device, None)
         if changed:
             self.store.run(
                 lambda db: db.execute(
@@ -215,7 +224,8 @@ class ToDevice:
             )
             if self.announce is not None:
                 self.announce(device, host)
-        self._wake.set()
+        if waiting:
+            self._wake.set()
 
     def seen_elsewhere(self, device: str, gateway: str, address: str, when: float) -> None:
         """Another gateway announced that it saw ``device`` at ``when``."""
@@ -285,6 +295,7 @@ class ToDevice:
                 "ORDER BY id"
             ).fetchall()
         )
+        self._pending = len(rows)
         next_due = 30.0
         blocked: set[str] = set()
         for row_id, device, data, expires in rows:
