@@ -278,6 +278,40 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
             return run_worker(python, "modem", impl, {"round_trips": n, "device": device},
                               cap_s=60)
 
+    def fleet(chaos: bool) -> Callable[[str, str, int], dict[str, Any]]:
+        def one(impl: str, python: str, it: int) -> dict[str, Any]:
+            devices, per = (100, 2) if it < 0 else (1000, 5 if q else 20)
+            cmd = [python, os.path.join(HERE, "fleet_bench.py"), "--json",
+                   "--devices", str(devices), "--per-device", str(per)]
+            if chaos:
+                cmd.append("--chaos")
+            try:
+                with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
+                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
+                                          env=_env(impl, state), cwd=HERE)
+            except subprocess.TimeoutExpired:
+                return {"error": "capped: no result within 900 s", "capped": True}
+            result = _last_json(proc.stdout)
+            if "error" in result and proc.stderr.strip():
+                result["stderr"] = proc.stderr.strip()[-500:]
+            return result
+        return one
+
+    def fleet_metrics(chaos: bool) -> list[Metric]:
+        return [
+            Metric("rate", "end to end", "msg/s", True, "≥5000",
+                   check=lambda v: v >= 5000, digits=0, has_ratio=False),
+            Metric("p50_ms", "latency p50 device->consumer", "ms", False, digits=1,
+                   has_ratio=False),
+            Metric("p99_ms", "latency p99 device->consumer", "ms", False, digits=1,
+                   has_ratio=False),
+            Metric("lost", "lost (acknowledged, never consumed)", "msgs", False, "0",
+                   check=lambda v: v == 0, digits=0, has_ratio=False),
+            Metric("duplicated", "duplicates seen by the consumer", "msgs", False,
+                   "report" if chaos else "0", check=None if chaos else (lambda v: v == 0),
+                   digits=0, has_ratio=False),
+        ]
+
     rate = Metric("rate", "throughput", "msg/s", True, digits=0)
     seq_rate = Metric("rate", "throughput", "msg/s", True, "≥0.95x public",
                       ratio_check=lambda r: r >= 0.95, digits=0)
@@ -315,6 +349,10 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
             Metric("rate", "AT round trips", "cmd/s", True, digits=0),
             Metric("csq_rate", "AT+CSQ round trips", "cmd/s", True, digits=0)],
             modem, reps=2 if q else 3),
+        Scenario("fleet", "fleet: 1,000 devices, 2 gateways, mosquitto", fleet_metrics(False),
+                 fleet(False), impls=(OURS,), reps=1),
+        Scenario("fleet_chaos", "fleet + broker restart + gateway SIGKILL",
+                 fleet_metrics(True), fleet(True), impls=(OURS,), reps=1),
     ]
     del rate
     for s in scenarios:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import threading
@@ -12,6 +13,10 @@ from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.records import Device, PathLike
 from hologram_sdk.wire.protocol import Credentials, Request, RequestError, ResultCode
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
 
 
 def _same(a: Optional[str], b: Optional[str]) -> bool:
@@ -111,9 +116,23 @@ class DeviceTable:
         on_register: Optional[Callable[[Device], None]] = None,
     ) -> None:
         self._lock = threading.Lock()
-        self._devices = list(devices)
+        self._devices: list[Device] = []
+        # Lookups by cloud_id, and by a hash of the device key (so the dict's
+        # own comparisons never touch a key); the key itself is then checked
+        # with a constant-time comparison. A fleet of thousands stays O(1).
+        self._by_id: dict[str, Device] = {}
+        self._by_key: dict[bytes, Device] = {}
+        for device in devices:
+            self._add(device)
         self.open_registration = open_registration
         self._on_register = on_register
+
+    def _add(self, device: Device) -> None:
+        self._devices.append(device)
+        if device.cloud_id is not None:
+            self._by_id.setdefault(device.cloud_id, device)
+        if device.devicekey:
+            self._by_key.setdefault(_digest(device.devicekey), device)
 
     def __len__(self) -> int:
         with self._lock:
@@ -135,7 +154,9 @@ class DeviceTable:
                 device = self._find_sms(creds.auth_prefix)
             elif creds.devicekey:
                 key = creds.devicekey
-                device = next((d for d in self._devices if _same(d.devicekey, key)), None)
+                device = self._by_key.get(_digest(key))
+                if device is not None and not _same(device.devicekey, key):
+                    device = None
             else:
                 device = self._find_seed(creds)
             if device is not None:
@@ -148,28 +169,28 @@ class DeviceTable:
                 cloud_key=creds.cloud_key,
                 devicekey=creds.devicekey,
             )
-            self._devices.append(device)
+            self._add(device)
         if self._on_register is not None:
             self._on_register(device)
         return device, True
 
     def _find_seed(self, creds: Credentials) -> Optional[Device]:
-        for d in self._devices:
-            if _same(d.cloud_id, creds.cloud_id):
-                if _same(d.cloud_key, creds.cloud_key):
-                    return d
-                raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
-        return None
+        d = self._by_id.get(creds.cloud_id) if creds.cloud_id is not None else None
+        if d is None:
+            return None
+        if _same(d.cloud_key, creds.cloud_key):
+            return d
+        raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
 
     def _find_sms(self, auth: str) -> Optional[Device]:
-        for d in self._devices:
-            if _same(d.devicekey, auth):
-                return d
-            if d.cloud_id is not None and _same(f"{d.cloud_id}{d.cloud_key}", auth):
-                return d
-        for d in self._devices:
-            if _same(d.cloud_id, auth[:4]):
-                raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
+        d = self._by_key.get(_digest(auth))
+        if d is not None and _same(d.devicekey, auth):
+            return d
+        d = self._by_id.get(auth[:4])
+        if d is not None and _same(f"{d.cloud_id}{d.cloud_key}", auth):
+            return d
+        if d is not None:
+            raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
         return None
 
     def _next_name(self) -> str:
