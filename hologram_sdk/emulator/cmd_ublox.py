@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Optional
 
 from hologram_sdk.emulator.atcommand import (
@@ -306,8 +307,8 @@ class UbloxLocation:
     Answers OK at once, then the URC ``+UULOC: <date>,<time>,<lat>,<long>,<alt>,
     <uncertainty>`` (response type 0; type 1 adds speed, direction, vertical
     accuracy, sensor used, satellites, antenna and jamming status). With no fix
-    (``set(location=None)``) no +UULOC comes: the client's wait ends at its own
-    timeout, as when the modem cannot place itself within <timeout>.
+    (``set(location="none")``) the URC comes when <timeout> runs out, with
+    latitude and longitude 0 -- the SARA manual's "no position available".
     """
 
     def __init__(self, location: Location, radio: Radio, line: LineDiscipline) -> None:
@@ -322,8 +323,7 @@ class UbloxLocation:
         mode = int_arg(args[0], 0, 2)
         int_arg(args[1], 0, 15)
         detailed = int_arg(args[2], 0, 1) if len(args) > 2 and args[2] else 0
-        if len(args) > 3 and args[3]:
-            int_arg(args[3], 1, 999)
+        timeout = int_arg(args[3], 1, 999) if len(args) > 3 and args[3] else 10
         if len(args) > 4 and args[4]:
             int_arg(args[4], 1, 999999)
         if mode == 0:
@@ -336,8 +336,14 @@ class UbloxLocation:
                 f"{fix.latitude:.7f},{fix.longitude:.7f},{fix.altitude:.0f},{fix.uncertainty:.0f}"
             )
             if detailed:
-                urc += ",0,0,0,2,0,0,0"
+                urc += ",0,0,0,2,0,0,0"  # sensor used: CellLocate
             self.line.after_answer(urc)
+            return []
+        now = _dt.datetime.now(_dt.timezone.utc)
+        urc = f"+UULOC: {now:%d/%m/%Y},{now:%H:%M:%S}.000,0.0000000,0.0000000,0,0"
+        if detailed:
+            urc += ",0,0,0,0,0,0,0"
+        self.line.urc_later(timeout, urc)
         return []
 
     def commands(self) -> CommandTable:

@@ -105,6 +105,8 @@ class LineDiscipline:
         self._executing = False
         self._esc_count = 0
         self.esc_deadline: Optional[float] = None
+        #: (due, URC text): URCs that come later (a location request's timeout)
+        self._timed: list[tuple[float, str]] = []
         self._last_data_rx = 0.0
         self.reset_settings()
 
@@ -169,6 +171,18 @@ class LineDiscipline:
     def after_answer(self, text: str) -> None:
         """A URC the running command raises, sent right after its answer."""
         self._after.append(text)
+
+    def urc_later(self, seconds: float, text: str) -> None:
+        """Raise URC ``text`` in ``seconds`` (as a modem answering when its timer runs out)."""
+        self._timed.append((time.monotonic() + seconds, text))
+        self._timed.sort()
+
+    def next_deadline(self) -> Optional[float]:
+        """When :meth:`tick` must run next (a ``+++`` guard time or a timed URC)."""
+        deadlines = [d for d in (self.esc_deadline,) if d is not None]
+        if self._timed:
+            deadlines.append(self._timed[0][0])
+        return min(deadlines) if deadlines else None
 
     def flush_urcs(self) -> None:
         pending, self._pending_urcs = self._pending_urcs, []
@@ -319,7 +333,10 @@ class LineDiscipline:
         self._last_data_rx = now
 
     def tick(self) -> None:
-        """Time passed: a ``+++`` followed by its guard time returns to command state."""
+        """Time passed: timed URCs are due; a ``+++`` and its guard time end data mode."""
+        now = time.monotonic()
+        while self._timed and self._timed[0][0] <= now:
+            self.urc(self._timed.pop(0)[1])
         if self.esc_deadline is not None and time.monotonic() >= self.esc_deadline:
             self.esc_deadline = None
             self._esc_count = 0

@@ -177,7 +177,7 @@ class ModemEmulator:
             f"modem-emulator-{self.profile.name}",
             self._line.receive,
             self._line.tick,
-            lambda: self._line.esc_deadline,
+            self._line.next_deadline,
             self._release_sockets,
         )
         self._packet = PacketData()

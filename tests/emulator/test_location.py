@@ -4,6 +4,8 @@ with a fix and without one (``set(location=...)``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 
 import pytest
 import serial
@@ -11,7 +13,7 @@ import serial
 from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.modem import Fix, ModemEmulator
 
-from .helpers import command
+from .helpers import command, read_until
 
 WHEN = dt.datetime(2026, 11, 28, 9, 54, 51, tzinfo=dt.timezone.utc)
 HERE = Fix(45.7140971, 13.7409172, 266.0, 17.0, hdop=0.7, satellites=9, timestamp=WHEN)
@@ -43,18 +45,33 @@ def test_ublox_uloc_answers_by_urc(profile):
 
 
 @pytest.mark.parametrize("profile", ["u201", "r410"])
-def test_ublox_without_a_fix_never_sends_uuloc(profile):
+def test_ublox_without_a_fix_answers_zeros_when_the_timeout_runs_out(profile):
     emu, port = pty(profile, location="none")
     with emu, port:
         command(port, b"ATE0")
+        started = time.monotonic()
         assert command(port, b"AT+ULOC=2,2,0,1,10") == ok()
-        port.timeout = 0.5
-        assert port.read(100) == b""
+        urc = read_until(port, b",0,0\r\n", timeout=5)
+        assert time.monotonic() - started >= 0.9  # not before <timeout>
+        assert re.fullmatch(rb"\r\n\+UULOC: \d\d/\d\d/\d{4},\d\d:\d\d:\d\d\.000,"
+                            rb"0\.0000000,0\.0000000,0,0\r\n", urc)
         emu.set(location="41.5,-87.25,10")
         assert command(port, b"AT+ULOC=2,2,0,10,10", b",10\r\n").startswith(
             b"\r\nOK\r\n\r\n+UULOC: ")
         assert emu.location.latitude == 41.5
         assert command(port, b"AT+ULOC=2,2,5,10,10") == b"\r\nERROR\r\n"
+
+
+def test_the_no_fix_urc_waits_for_command_state():
+    with ModemEmulator("u201", location="none") as emu:
+        emu.feed(b"ATE0;+CMGF=1\r")
+        assert emu.feed(b"AT+ULOC=2,2,1,1,10\r") == b"\r\nOK\r\n"
+        assert emu.feed(b'AT+CMGS="5550100"\r') == b"\r\n> "
+        time.sleep(1.1)
+        assert emu.feed(b"") == b""  # held while the text is being typed
+        answer = emu.feed(b"x\x1a")
+        assert answer.startswith(b"\r\n+CMGS: 0\r\n\r\nOK\r\n\r\n+UULOC: ")
+        assert answer.endswith(b",0.0000000,0.0000000,0,0,0,0,0,0,0,0,0\r\n")
 
 
 @pytest.mark.parametrize("profile", ["bg96", "ec25"])
