@@ -64,6 +64,12 @@ def register(subparsers: Any) -> None:
     modem.add_argument("--iccid")
     modem.add_argument("--imsi")
     modem.add_argument(
+        "--ki",
+        help="the USIM's key K, 32 hex digits: AT+CSIM AUTHENTICATE answers with MILENAGE "
+        "(SIM-OTP); default: 3GPP TS 35.208 test set 1's",
+    )
+    modem.add_argument("--opc", help="the USIM's OPc, 32 hex digits (with --ki)")
+    modem.add_argument(
         "--host",
         action="append",
         default=[],
@@ -91,8 +97,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.location is not None:
         options["location"] = args.location
-    for name in ("imei", "iccid", "imsi"):
-        if getattr(args, name):
+    for name in ("imei", "iccid", "imsi", "ki", "opc"):
+        if getattr(args, name, None):
             options[name] = getattr(args, name)
     return options
 

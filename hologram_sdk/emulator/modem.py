@@ -67,6 +67,7 @@ from hologram_sdk.emulator.sim import SIM_STATES, Sim, SimCommands
 from hologram_sdk.emulator.sim_port import SimPort, emulator_for_url, open_sim_port
 from hologram_sdk.emulator.sockets import SocketTable, check_hosts
 from hologram_sdk.emulator.transport import Link
+from hologram_sdk.emulator.usim import DEFAULT_KI, DEFAULT_OPC, Usim, UsimCommands
 
 __all__ = [
     "DIAL_RESULTS",
@@ -118,6 +119,9 @@ class ModemEmulator:
     :param clock: where the modem's real-time clock (+CCLK) starts (UTC now)
     :param families: more command families, each made by ``factory(emulator)``
         once the profile's are installed (e.g. a USIM answering +CSIM)
+    :param ki: the USIM's subscriber key K, 32 hex digits (MILENAGE for ``AT+CSIM``
+        AUTHENTICATE; the default is 3GPP TS 35.208 test set 1's, no secret)
+    :param opc: the USIM's OPc, 32 hex digits
     :raises ConfigurationError: an unknown profile or an invalid value
     """
 
@@ -144,6 +148,8 @@ class ModemEmulator:
         escape_guard: float = 1.0,
         clock: Clock = utc_now,
         families: Iterable[Callable[[ModemEmulator], CommandFamily]] = (),
+        ki: str = DEFAULT_KI,
+        opc: str = DEFAULT_OPC,
     ) -> None:
         if profile not in PROFILES:
             raise ConfigurationError(
@@ -152,6 +158,7 @@ class ModemEmulator:
         self.profile = PROFILES[profile]
         if escape_guard < 0:
             raise ConfigurationError("escape_guard must be >= 0")
+        usim = Usim(ki, opc)  # checked before anything is opened
         self._identity = Identity(self.profile, imei)
         self._sim = Sim(iccid=iccid, imsi=imsi, pin=pin, puk=puk, state=sim)
         self._radio = Radio(
@@ -184,6 +191,8 @@ class ModemEmulator:
         self._sms_store = SmsStore(self.profile.first_sms_index)
         self._socket_tables: list[SocketTable] = []
         self._build_families(smsc, clock)
+        # the USIM's AUTHENTICATE (+CSIM): see emulator/usim.py
+        self.install(UsimCommands(self._sim, usim))
         try:
             for factory in families:
                 self.install(factory(self))

@@ -1,6 +1,6 @@
-"""The emulated USIM's card side: APDUs in, APDUs out (pure, no AT).
+"""The emulated USIM: its card side (APDUs in, APDUs out) and the ``+CSIM`` family.
 
-What ``AT+CSIM`` reaches on a real modem. Only what SIM-OTP uses is there:
+:class:`Usim` is what ``AT+CSIM`` reaches on a real modem. Only what SIM-OTP uses is there:
 AUTHENTICATE (``INS 88``) in the GSM security context (``P2 80``), computed
 with MILENAGE from the card's Ki and OPc and converted with c2/c3 (TS 33.102),
 answering ``04 <SRES> 08 <Kc> 90 00``. Everything else gets the status word
@@ -16,6 +16,13 @@ from __future__ import annotations
 from typing import Optional
 
 from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.emulator.atcommand import (
+    Command,
+    CommandTable,
+    int_arg,
+    require,
+)
+from hologram_sdk.emulator.sim import Sim
 from hologram_sdk.wire.auth import milenage, simotp
 
 #: 3GPP TS 35.208 test set 1: a published key, so the default SIM is no secret
@@ -88,3 +95,33 @@ class Usim:
         if len(raw) not in (22, 23) or raw[4] != 17 or raw[5] != 16:
             return None
         return raw[6:22]
+
+
+class UsimCommands:
+    """``AT+CSIM`` (3GPP TS 27.007 §8.17): command APDUs to the card, its answers back.
+
+    A missing, failed or busy SIM is a ``+CME ERROR`` from the modem; a SIM
+    waiting for its PIN passes the APDU on and the card answers ``6982``.
+
+    :param sim: the modem's SIM (its state)
+    :param usim: the card side that computes the answers
+    """
+
+    def __init__(self, sim: Sim, usim: Usim) -> None:
+        self.sim = sim
+        self.usim = usim
+
+    def csim(self, op: str, args: list[str]) -> list[str]:
+        if op == "test":
+            return []
+        require(op == "set" and len(args) == 2)
+        length = int_arg(args[0], 2, 522)
+        apdu = args[1]
+        require(length == len(apdu) and length % 2 == 0)
+        if self.sim.state not in ("ready", "pin", "puk"):
+            self.sim.require("cme")
+        response = self.usim.transmit(apdu, pin_verified=self.sim.ready)
+        return [f'+CSIM: {len(response)},"{response}"']
+
+    def commands(self) -> CommandTable:
+        return {"+CSIM": Command(self.csim)}

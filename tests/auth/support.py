@@ -26,11 +26,18 @@ def devices_file(tmp_path, entries: list[dict[str, Any]]):
 
 
 @contextlib.contextmanager
-def emulated_modem(**kwargs: Any) -> Iterator[E303]:
-    """An E303 driver on a started modem emulator's pty (both closed after)."""
+def emulated(**kwargs: Any) -> Iterator[tuple[ModemEmulator, E303]]:
+    """A started modem emulator and an E303 driver on its pty (both closed after)."""
     with ModemEmulator("e303", iccid=ICCID, imsi=IMSI, **kwargs) as emu:
         with E303(deviceName=emu.start()) as modem:
-            yield modem
+            yield emu, modem
+
+
+@contextlib.contextmanager
+def emulated_modem(**kwargs: Any) -> Iterator[E303]:
+    """An E303 driver on a started modem emulator's pty (both closed after)."""
+    with emulated(**kwargs) as (_emu, modem):
+        yield modem
 
 
 def raw_request(port: int, request: bytes, nonce_first: bool = False, timeout: float = 5.0):

@@ -3,6 +3,7 @@ client sends over loopback TCP, the local cloud verifies and stores."""
 
 from __future__ import annotations
 
+import datetime
 import socket
 import time
 
@@ -106,6 +107,18 @@ def test_a_clock_before_2020_is_a_typed_error_not_a_doomed_token(local_cloud):
             with pytest.raises(ClockNotSetError, match="before 2020"):
                 client.sendMessage("never sent")
     assert local_cloud.messages() == []
+
+
+def test_the_modem_clock_can_be_the_time_source(local_cloud):
+    with emulated_modem() as modem:
+        with _client(local_cloud, modem, clock="modem") as client:
+            assert client.sendMessage("by +CCLK") == ERR_OK
+    assert [m.data for m in local_cloud.messages()] == ["by +CCLK"]
+    unset = datetime.datetime(2004, 1, 1, tzinfo=datetime.timezone.utc)  # an RTC never set
+    with emulated_modem(clock=lambda: unset) as modem:
+        with _client(local_cloud, modem, clock="modem") as client:
+            with pytest.raises(ClockNotSetError):
+                client.sendMessage("1970")
 
 
 def test_totp_without_a_modem_is_the_010_error():
