@@ -118,3 +118,27 @@ def test_no_secret_in_any_log_line_or_in_the_database(tmp_path):
     assert not re.search(r"[0-9a-f]{64}", text), "a SIM-OTP token appears in the log"
     assert not re.search(r"04[0-9A-Fa-f]{8}08[0-9A-Fa-f]{16}", text), "SRES/Kc in the log"
     assert not re.search(rb"[0-9a-f]{64}", db.read_bytes()), "a token in the database"
+
+
+def test_a_request_for_a_used_nonce_is_refused(local_cloud):
+    """The SIM on the pty answers for a nonce; the request is accepted once, and
+    refused when replayed on a connection that got another nonce, or none."""
+    import socket
+
+    from hologram_sdk.cloud.auth import SIMOTPAuthenticator, sim_authenticator
+    from tests.auth.support import raw_request
+
+    with emulated_modem(ki=KI, opc=OPC) as modem:
+        device = SIMOTPAuthenticator(ICCID, IMSI, sim_authenticator(modem))
+        with socket.create_connection(("127.0.0.1", local_cloud.port), timeout=5) as sock:
+            sock.sendall(b"N")
+            nonce = b""
+            while len(nonce) < 16:
+                nonce += sock.recv(16 - len(nonce))
+            request = device.encode(nonce, "once", ["n"])
+            sock.sendall(request)
+            assert sock.recv(16) == b"0"
+    reply, other_nonce = raw_request(local_cloud.port, request, nonce_first=True)
+    assert other_nonce != nonce and reply == b"3"
+    assert raw_request(local_cloud.port, request) == b"3"
+    assert [m.data for m in local_cloud.messages()] == ["once"]
