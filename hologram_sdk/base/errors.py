@@ -242,10 +242,17 @@ class PPPConnectionError(PPPError):
     """pppd exited with a non-zero code.
 
     :param code: pppd's exit status
+    :param message: what went wrong (default: the exit status in words)
     :param output: what pppd (and the connect script) printed
+
+    hologram-python 0.10 built it as ``PPPConnectionError(code, output)``; a
+    second argument that is pppd's multi-line output is read that way.
     """
 
-    def __init__(self, code: int, message: str, output: str = "") -> None:
+    def __init__(self, code: int, message: Optional[str] = None, output: str = "") -> None:
+        if message is not None and not output and "\n" in message:
+            output, message = message, None  # 0.10's (code, output)
         self.code = code
         self.output = output
-        super().__init__(message)
+        self.message: str = message or f"pppd exited with status {code}"
+        super().__init__(self.message)

@@ -109,3 +109,15 @@ def test_utilclasses():
 )
 def test_import_forms_of_both_generations(code):
     _fresh(code)
+
+
+def test_ppp_connection_error_both_signatures():
+    from Exceptions.HologramError import PPPConnectionError, PPPError
+
+    ours = PPPConnectionError(8, "the connect script failed", "chat: timeout\n")
+    assert (ours.code, str(ours), ours.output) == (8, "the connect script failed",
+                                                    "chat: timeout\n")
+    legacy = PPPConnectionError(16)  # 0.10: PPPConnectionError(code, output=None)
+    assert isinstance(legacy, PPPError) and legacy.code == 16 and "16" in legacy.message
+    legacy = PPPConnectionError(8, "Script /usr/sbin/chat finished\nConnect script failed\n")
+    assert legacy.output.startswith("Script") and legacy.message == "pppd exited with status 8"
