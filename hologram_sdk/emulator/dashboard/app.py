@@ -267,6 +267,7 @@ class Dashboard:
         """The device list: what the database knows, merged with the cloud's facts."""
         info = self.device_info()
         kinds = self.data.registered_kinds()
+        seen = self.data.seen()
         if names is None:
             names = list(info) + [n for n in self.data.device_names() if n not in info]
         today = self.data.first_id_since("messages", midnight())
@@ -275,7 +276,14 @@ class Dashboard:
             row = self.data.device_summary(name, today_first_id=today)
             row["auth"] = kinds.get(name)
             row["last_address"] = None
-            row["inbound"] = self.inbound.get(name)
+            row["gateway"] = None
+            where = seen.get(name)
+            if where is not None:
+                row["last_address"] = where["last_address"]
+                row["gateway"] = where["gateway"]
+                if row["last_seen"] is None or where["last_seen"] > row["last_seen"]:
+                    row["last_seen"] = where["last_seen"]
+            row["inbound"] = _latest(self.data.inbound(name), self.inbound.get(name))
             extra = info.get(name, {})
             row.update({k: v for k, v in extra.items() if v is not None})
             out.append(row)
@@ -385,3 +393,11 @@ def open_dashboard(db: str, api_key: str, **options: Any) -> Dashboard:
     """
     auth = SessionAuth(api_key)
     return Dashboard(DashboardData(db), auth, **options)
+
+
+def _latest(*outcomes: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The most recent of several delivery outcomes (``None`` when there is none)."""
+    known = [o for o in outcomes if o is not None]
+    if not known:
+        return None
+    return max(known, key=lambda o: o.get("when") or 0.0)

@@ -40,7 +40,7 @@ MAX_PAGE = 500
 DEFAULT_PAGE = 50
 
 _INDEXES = (
-    "CREATE INDEX IF NOT EXISTS messages_by_device ON messages (device, id)",
+    "CREATE INDEX IF NOT EXISTS messages_device ON messages (device, id)",
     "CREATE INDEX IF NOT EXISTS sms_by_device ON sms (device, id)",
 )
 
@@ -62,8 +62,15 @@ class Payload:
     raw: bytes
 
     @classmethod
-    def of(cls, stored: str) -> Payload:
-        """Recover the bytes a device sent from the stored text."""
+    def of(cls, stored: str, raw: Optional[bytes] = None) -> Payload:
+        """What a device sent: ``raw`` when the store kept the bytes (payloads that
+        were not UTF-8), else recovered from the stored text."""
+        if raw is not None:
+            try:
+                binary = bool(_CONTROL.search(raw.decode("utf-8")))
+            except UnicodeDecodeError:
+                binary = True
+            return cls(stored, binary, len(raw), bytes(raw))
         binary = bool(_ESCAPED_BYTE.search(stored) or _CONTROL.search(stored))
         if _ESCAPED_BYTE.search(stored):
             parts = _ESCAPED_BYTE.split(stored)
@@ -118,8 +125,16 @@ class DashboardData:
                 uri, uri=True, check_same_thread=False, timeout=10.0
             )
             self._conn.execute("PRAGMA query_only=ON")
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(messages)")}
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot read {self.path}: {exc}") from exc
+        if "received" not in columns:
+            self.close()
+            raise ConfigurationError(f"{self.path} is not a local cloud database")
+        # the bytes of payloads that were not UTF-8, where the store keeps them
+        raw = "raw" if "raw" in columns else "NULL"
+        self._message_columns = f"id, device, topics, data, received, {raw}"
+        self._tables: set[str] = set()
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -217,6 +232,50 @@ class DashboardData:
             )
         )
 
+    def has_table(self, name: str) -> bool:
+        """Whether the database has table ``name`` (a gateway adds some)."""
+        if name not in self._tables and self._rows(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ):
+            self._tables.add(name)
+        return name in self._tables
+
+    def seen(self) -> dict[str, dict[str, Any]]:
+        """Where each device last connected from, per the gateway's ``device_seen``."""
+        if not self.has_table("device_seen"):
+            return {}
+        return {
+            device: {"last_address": address, "gateway": gateway, "last_seen": when}
+            for device, address, gateway, when in self._rows(
+                "SELECT device, address, gateway, seen FROM device_seen"
+            )
+        }
+
+    def inbound(self, name: str) -> Optional[dict[str, Any]]:
+        """The last cloud-to-device delivery attempt to ``name`` (``ok``: it answered),
+        and how many messages wait for it, per the gateway's ``to_device`` queue."""
+        if not self.has_table("to_device"):
+            return None
+        rows = self._rows(
+            "SELECT state, reason, updated FROM to_device WHERE device = ? AND attempts > 0 "
+            "ORDER BY updated DESC LIMIT 1",
+            (name,),
+        )
+        waiting = self._one(
+            "SELECT COUNT(*) FROM to_device WHERE state = 'pending' AND device = ?", (name,)
+        )
+        if not rows:
+            return {"ok": None, "waiting": int(waiting or 0)} if waiting else None
+        state, reason, when = rows[0]
+        ok = state == "delivered"
+        return {
+            "ok": ok,
+            "address": reason if ok else None,
+            "detail": "" if ok else (reason or state),
+            "when": when,
+            "waiting": int(waiting or 0),
+        }
+
     def registered_kinds(self) -> dict[str, str]:
         """Auth method of each device registered on first contact."""
         return {
@@ -243,7 +302,7 @@ class DashboardData:
         limit = max(1, min(int(limit), MAX_PAGE))
         where, params = ("WHERE device = ?", [device]) if device is not None else ("", [])
         joiner = " AND " if where else "WHERE "
-        cols = "SELECT id, device, topics, data, received FROM messages "
+        cols = f"SELECT {self._message_columns} FROM messages "
         if after is not None:
             rows = self._rows(
                 cols + where + joiner + "id > ? ORDER BY id LIMIT ?", (*params, after, limit)
@@ -281,7 +340,7 @@ class DashboardData:
     def message(self, message_id: int) -> Optional[dict[str, Any]]:
         """One message with its whole payload, or ``None``."""
         rows = self._rows(
-            "SELECT id, device, topics, data, received FROM messages WHERE id = ?", (message_id,)
+            f"SELECT {self._message_columns} FROM messages WHERE id = ?", (message_id,)
         )
         return message_dict(*rows[0], limit=None) if rows else None
 
@@ -310,8 +369,7 @@ class DashboardData:
     def after(self, message_id: int, sms_id: int, limit: int = 200) -> list[dict[str, Any]]:
         """Messages and SMS stored after the given ids, oldest first (for the live stream)."""
         messages = self._rows(
-            "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
-            "ORDER BY id LIMIT ?",
+            f"SELECT {self._message_columns} FROM messages WHERE id > ? ORDER BY id LIMIT ?",
             (message_id, limit),
         )
         sms = self._rows(
@@ -390,6 +448,7 @@ def message_dict(
     topics: str,
     data: str,
     received: float,
+    raw: Optional[bytes] = None,
     *,
     limit: Optional[int] = PREVIEW_CHARS,
 ) -> dict[str, Any]:
@@ -401,7 +460,7 @@ def message_dict(
         "topics": list(json.loads(topics)),
         "received": received,
     }
-    out.update(Payload.of(data).as_dict(limit))
+    out.update(Payload.of(data, raw).as_dict(limit))
     return out
 
 

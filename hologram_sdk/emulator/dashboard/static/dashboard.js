@@ -154,9 +154,12 @@
 
   function inboundBadge(inbound) {
     if (!inbound) return node("span", "badge", "not tried");
+    if (inbound.ok === null) return node("span", "badge", count(inbound.waiting) + " waiting");
     var b = node("span", "badge " + (inbound.ok ? "ok" : "bad"));
     b.appendChild(node("i", "dot"));
-    b.appendChild(document.createTextNode(inbound.ok ? "answered" : "no answer"));
+    var label = inbound.ok ? "answered" : "no answer";
+    if (inbound.waiting) label += " · " + count(inbound.waiting) + " waiting";
+    b.appendChild(document.createTextNode(label));
     b.title = (inbound.address || "") + " · " + ago(inbound.when) + (inbound.detail ? " · " + inbound.detail : "");
     return b;
   }
@@ -285,7 +288,9 @@
       }).then(function (res) {
         if (res.ok) {
           result.className = "result ok";
-          result.textContent = "Delivered to " + (res.body.address || payload.device) + ".";
+          result.textContent = res.body.queued !== undefined
+            ? "Queued as #" + res.body.queued + " (" + res.body.state + "); it goes out when " + payload.device + " is reachable."
+            : "Delivered to " + (res.body.address || payload.device) + ".";
           $("send-text").value = "";
         } else {
           result.className = "result bad";
