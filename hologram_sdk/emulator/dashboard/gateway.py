@@ -68,8 +68,9 @@ def route_rows(gateway: Any) -> list[dict[str, Any]]:
 def install(app: Any, gateway: Any, api_key: str, **options: Any) -> Optional[Dashboard]:
     """Serve the dashboard from ``app`` (the gateway's routing table) over its database.
 
-    :returns: the started dashboard (close it with the gateway), or ``None`` when
-        the gateway keeps nothing on disk (``:memory:``)
+    :returns: the dashboard (its watcher starts with the first page that follows the
+        live stream; close it with the gateway), or ``None`` when the gateway keeps
+        nothing on disk (``:memory:``)
     """
     path = gateway.store.path
     if path == ":memory:":
@@ -87,4 +88,4 @@ def install(app: Any, gateway: Any, api_key: str, **options: Any) -> Optional[Da
     )
     for route in dashboard.routes:
         app.add(route.method, route.pattern, route.handler, public=True)
-    return dashboard.start()
+    return dashboard

@@ -120,8 +120,10 @@ class EventHub:
         """``(item, cursor after it)`` for each new item past ``cursor`` as it comes;
         ``(None, cursor)`` as a keep-alive tick.
 
-        Ends when the hub closes or :meth:`drop_streams` is called.
+        Ends when the hub closes or :meth:`drop_streams` is called. The first
+        stream starts the hub's watcher if nobody has.
         """
+        self.start()
         with self._cond:
             drops = self._drops
             self.streams += 1
