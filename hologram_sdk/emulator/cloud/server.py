@@ -103,7 +103,47 @@ class RequestHandler:
             code = ResultCode.ERR_INTERNAL
         return encode_reply(kind, code)
 
-    def _accept(self, body: bytes, peer: str) -> ResultCode:
+    def handle_batch(self, items: list[tuple[bytes, str]]) -> list[bytes]:
+        """The replies to several requests ``(body, peer)``, their rows committed together.
+
+        One transaction (one fsync) for the whole batch: what a busy server does
+        with the requests that arrived while it was writing the last batch. A
+        request refused on its own merits gets its own code; if the commit
+        fails, every request of the batch is answered ERR_INTERNAL.
+        """
+        if len(items) == 1:
+            return [self.handle(*items[0])]
+        codes: list[ResultCode] = []
+        stored: list[tuple[str, int, Device, str]] = []
+        try:
+            with self.store.transaction():
+                for body, peer in items:
+                    try:
+                        codes.append(self._accept(body, peer, stored))
+                    except RequestError as exc:
+                        kind = request_kind(body)
+                        self.log.info(
+                            "%s from %s refused: %d (%s)", kind, peer, int(exc.code), exc.reason
+                        )
+                        codes.append(exc.code)
+        except Exception:
+            self.log.exception("a batch of %d requests: internal error", len(items))
+            codes = [ResultCode.ERR_INTERNAL] * len(items)
+            stored = []
+        for kind, row, device, peer in stored:
+            self._told(kind, row, device, peer)
+        return [encode_reply(request_kind(b), c) for (b, _), c in zip(items, codes)]
+
+    def _told(self, kind: str, row: int, device: Device, peer: str) -> None:
+        if self.on_stored is not None:
+            try:  # stored is stored: what comes after never changes the reply
+                self.on_stored(kind, row, device, peer)
+            except Exception:
+                self.log.exception("after storing %s %d", kind, row)
+
+    def _accept(
+        self, body: bytes, peer: str, later: Optional[list[tuple[str, int, Device, str]]] = None
+    ) -> ResultCode:
         request = decode_request(body)
         device, new = self.devices.authenticate(request)
         if new:
@@ -119,11 +159,10 @@ class RequestHandler:
                 topics = ", ".join(request.topics) if request.topics else "none"
                 self.log.info("message from %s: 0 (topics: %s)", device.name, topics)
         self.log.debug("%s payload: %r", request.kind, request.data)
-        if self.on_stored is not None:
-            try:  # stored is stored: what comes after never changes the reply
-                self.on_stored(request.kind, row, device, peer)
-            except Exception:
-                self.log.exception("after storing %s %d", request.kind, row)
+        if later is not None:  # told once the batch is committed
+            later.append((request.kind, row, device, peer))
+        else:
+            self._told(request.kind, row, device, peer)
         return ResultCode.ERR_OK
 
 
@@ -282,6 +321,7 @@ class LocalCloud:
         self._wake_r: Optional[socket.socket] = None
         self._wake_w: Optional[socket.socket] = None
         self._conns: dict[int, _Conn] = {}
+        self._batch: list[tuple[_Conn, bytes]] = []
         self._accepting = False
 
     # lifecycle
@@ -440,6 +480,7 @@ class LocalCloud:
                         self._drain_wake()
                     else:
                         self._service(key.data, mask)
+                self._answer_batch()
                 self._expire(time.monotonic())
         except Exception:  # a bug here must not leave the port silently dead
             self.log.exception("server loop failed")
@@ -460,16 +501,17 @@ class LocalCloud:
 
     def _accept(self) -> None:
         assert self._listener is not None and self._sel is not None
-        # One accept per event: the selector is level-triggered and reports the
-        # rest of the backlog again, and a loop would end in a failing accept.
-        if len(self._conns) < self.max_connections:
+        # Every waiting connection up to the cap: their requests are then read in
+        # the same round and committed together (one accept per round made a
+        # busy server commit one request per round).
+        while len(self._conns) < self.max_connections:
             try:
                 sock, addr = self._listener.accept()
             except (BlockingIOError, InterruptedError):
-                return
+                break
             except OSError as exc:  # e.g. EMFILE: try again on the next event
                 self.log.warning("accept failed: %s", _reason(exc))
-                return
+                break
             sock.setblocking(False)
             peer = f"{addr[0]}:{addr[1]}"
             conn = _Conn(sock, peer, time.monotonic() + self.idle_timeout)
@@ -566,8 +608,20 @@ class LocalCloud:
         return True
 
     def _answer(self, conn: _Conn, body: bytes) -> None:
+        # answered at the end of this round of events, with the others that came
+        # in it: their rows are committed together (group commit)
+        conn.state = "answering"
+        self._batch.append((conn, body))
+
+    def _answer_batch(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
         assert self._handler is not None
-        self._reply(conn, self._handler.handle(body, conn.peer))
+        replies = self._handler.handle_batch([(body, conn.peer) for conn, body in batch])
+        for (conn, _), reply in zip(batch, replies):
+            if conn.sock.fileno() >= 0:
+                self._reply(conn, reply)
 
     def _reply(self, conn: _Conn, reply: bytes) -> None:
         conn.buf = bytearray()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -71,7 +72,9 @@ class CloudStore:
     def __init__(self, path: PathLike = ":memory:", *, readonly: bool = False) -> None:
         self.path = os.fspath(path)
         self.readonly = readonly
-        self._lock = threading.Lock()
+        # Re-entrant: a transaction (see :meth:`transaction`) holds it while the
+        # usual methods add rows inside it.
+        self._lock = threading.RLock()
         memory = self.path == ":memory:"
         try:
             if readonly:
@@ -145,6 +148,22 @@ class CloudStore:
                 raise
             conn.execute("COMMIT")
             return result
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every write inside is one transaction: one commit (one fsync) for all.
+
+        Other threads wait until it ends. Rolled back if the block raises.
+        """
+        with self._lock:
+            conn = self._db(write=True)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def ensure_schema(self, script: str) -> None:
         """Create the tables of ``script`` if missing (writable stores only)."""
