@@ -87,18 +87,30 @@ def checked_time(clock: Clock) -> int:
 
 
 class _Timestamps:
-    """Strictly increasing timestamps: the cloud refuses one it has seen already."""
+    """Timestamps that never go back, and never repeat a request already sent.
+
+    The cloud refuses a request it has accepted before (same timestamp, same
+    fields: a replay), so the same fields sent twice within one second get the
+    next second; different requests share a second freely.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._last = 0
+        self._sent: set[bytes] = set()  # digests of the fields sent at _last
         self._lock = threading.Lock()
 
-    def next(self) -> int:
+    def next(self, fields: bytes = b"") -> int:
         now = checked_time(self._clock)
+        digest = compact.fields_digest(fields)
         with self._lock:
-            self._last = max(now, self._last + 1)
-            return self._last
+            stamp = max(now, self._last)
+            if stamp == self._last and digest in self._sent:
+                stamp += 1
+            if stamp != self._last:
+                self._last, self._sent = stamp, set()
+            self._sent.add(digest)
+            return stamp
 
 
 def read_identity(modem: Any) -> tuple[str, str]:
@@ -159,8 +171,9 @@ class TOTPAuthenticator:
     def __repr__(self) -> str:
         return "TOTPAuthenticator(masked)"
 
-    def auth_string(self) -> str:
-        timestamp = self._timestamps.next()
+    def auth_string(self, fields: bytes = b"") -> str:
+        """The auth string for a request carrying ``fields`` (see :func:`compact.payload`)."""
+        timestamp = self._timestamps.next(fields)
         value = otp.totp(self._key, timestamp, self._step)
         return compact.totp_auth(self._device_id, timestamp, value)
 
@@ -171,8 +184,9 @@ class TOTPAuthenticator:
         metadata: Optional[str] = None,
         destination: Optional[str] = None,
     ) -> bytes:
-        """One request; each call has its own timestamp and OTP."""
-        return compact.encode(self.auth_string(), message, topics, metadata, destination)
+        """One request, with the timestamp and OTP of the moment it is built."""
+        fields = compact.encode("", message, topics, metadata, destination)
+        return self.auth_string(fields).encode("ascii") + fields
 
 
 class SIMOTPAuthenticator:
@@ -192,7 +206,7 @@ class SIMOTPAuthenticator:
         self._iccid = iccid
         self._imsi = imsi
         self._authenticate = authenticate
-        self._timestamps = _Timestamps(clock)
+        self._clock = clock
 
     def __repr__(self) -> str:
         return "SIMOTPAuthenticator(masked)"
@@ -209,7 +223,7 @@ class SIMOTPAuthenticator:
 
         :raises SIMAuthenticationError: the SIM refused (its status word)
         """
-        timestamp = self._timestamps.next()
+        timestamp = checked_time(self._clock)  # the nonce makes each request unique
         rand = simotp.derive_rand(self._imsi, self._iccid, nonce, timestamp)
         sres, kc = self._authenticate(rand)
         token = simotp.token(sres, kc, timestamp)

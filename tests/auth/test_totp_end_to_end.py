@@ -70,6 +70,17 @@ def test_totp_device_sends_a_message_and_an_sms(local_cloud, tmp_path):
     assert (sms.device, sms.destination, sms.text) == ("totp-1", "+15551234567", "sms by totp")
 
 
+def test_a_burst_of_messages_and_repeats_within_one_time_step(local_cloud):
+    """Many requests share a time step (and a second); the same request repeated
+    gets the next second from the client, so none is taken for a replay."""
+    with emulated_modem() as modem:
+        with _client(local_cloud, modem) as client:
+            codes = [client.sendMessage(f"burst {i}") for i in range(40)]
+            codes += [client.sendMessage("ping") for _ in range(5)]
+    assert codes == [ERR_OK] * 45
+    assert len(local_cloud.messages()) == 45
+
+
 def test_a_replayed_otp_is_refused_and_nothing_stored(local_cloud):
     now = int(time.time())
     request = compact.encode(

@@ -7,8 +7,10 @@ a whole request (:meth:`CompactHandler.handle`).
 
 * TOTP: the request's ICCID names a listed device; its timestamp must be
   within ``window`` steps of the cloud's clock (±1 by default), its OTP the
-  one the device's IMSI gives for that timestamp, and its timestamp not one
-  already accepted from that device (a replay).
+  one the device's IMSI gives for that timestamp, and the request not one
+  already accepted (same device, timestamp and fields: a replay). A device
+  may send many requests per time step; the client gives a repeated request
+  the next second.
 * SIM-OTP: a nonce is issued on the connection that asked for it, used once
   and only within ``nonce_ttl`` seconds; the token is recomputed from the
   device's Ki/OPc with MILENAGE (what its SIM computes).
@@ -201,8 +203,8 @@ class AuthVerifier:
         self._monotonic = monotonic
         self._random = random
         self._lock = threading.Lock()
-        #: per device, the timestamps accepted within the window (replay check)
-        self._seen: dict[str, set[int]] = {}
+        #: per device, (timestamp, fields digest) accepted within the window (replays)
+        self._seen: dict[str, set[tuple[int, bytes]]] = {}
 
     def __len__(self) -> int:
         return len(self._devices)
@@ -241,7 +243,7 @@ class AuthVerifier:
             expected = str(otp.totp(device.imsi.encode("ascii"), request.timestamp, self.step))
             if not hmac.compare_digest(expected, request.credential):
                 raise AuthRefused(f"{device.name}: wrong one-time password")
-            self._remember(device, request.timestamp)
+            self._remember(device, request.timestamp, request.digest)
             return device
         if ticket is None:
             raise AuthRefused(f"{device.name}: no nonce was issued on this connection")
@@ -255,16 +257,18 @@ class AuthVerifier:
             raise AuthRefused(f"{device.name}: wrong SIM-OTP token")
         return device
 
-    def _remember(self, device: AuthDevice, timestamp: int) -> None:
+    def _remember(self, device: AuthDevice, timestamp: int, digest: bytes) -> None:
         now_step = int(self._clock()) // self.step
+        key = (timestamp, digest)
         with self._lock:
             seen = self._seen.setdefault(device.iccid, set())
-            if timestamp in seen:
-                raise AuthRefused(f"{device.name}: one-time password replayed")
+            if key in seen:
+                raise AuthRefused(f"{device.name}: request replayed (same OTP and content)")
             # only timestamps still inside the window can come back: forget older ones
             oldest = (now_step - self.window - 1) * self.step
-            seen.difference_update([t for t in seen if t < oldest])
-            seen.add(timestamp)
+            if len(seen) > 64:  # prune now and then, not on every request
+                seen.difference_update([k for k in seen if k[0] < oldest])
+            seen.add(key)
 
 
 is_compact = compact.is_compact

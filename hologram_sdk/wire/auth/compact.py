@@ -21,6 +21,7 @@ whether the Hologram cloud does is not public (it answers a code either way).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,12 @@ def encode(
     return text.encode("utf-8", errors="surrogateescape")
 
 
+def fields_digest(fields: bytes) -> bytes:
+    """A short digest of a request's fields (what follows the auth string): the
+    local cloud's replay check keys on it with the device and the timestamp."""
+    return hashlib.sha256(fields).digest()[:16]
+
+
 def is_compact(data: Union[bytes, bytearray]) -> bool:
     """Whether a request (so far) is in the compact format, nonce request included."""
     return data[:1] in (b"C", b"H", b"N")
@@ -130,6 +137,8 @@ class CompactRequest:
     device_id: str
     timestamp: int
     credential: str = field(repr=False)  # the OTP or the token: never log it
+    #: :func:`fields_digest` of the fields as received (the replay check's key)
+    digest: bytes = field(default=b"", repr=False)
     messages: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     metadata: Optional[str] = None
@@ -167,6 +176,7 @@ def decode(body: Union[bytes, bytearray]) -> CompactRequest:
         device_id=match["device"].decode(),
         timestamp=int(match["ts"]),
         credential=match["cred"].decode(),
+        digest=fields_digest(data[match.end() :]),
     )
     for item in text.split("\x00")[:-1]:
         kind, value = item[:1], item[1:]
