@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import selectors
 import shutil
 import signal
@@ -117,6 +118,17 @@ class Proc:
         if self.p is not None and self.p.poll() is None:
             os.kill(self.p.pid, sig)
             self.p.wait(timeout=20)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process used so far (0 once it is gone)."""
+        if self.p is None or self.p.poll() is not None:
+            return 0.0
+        try:
+            with open(f"/proc/{self.p.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.p is not None and self.p.poll() is None:
@@ -316,6 +328,8 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
             procs.append(gateways[1])
             events.append("gw-1 restarted")
 
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     sent = drive(devices, per_device, gw_ports, on_progress)
     # wait for the consumer to have everything (or for 60 s of silence)
     want = set(sent["acked"])
@@ -342,6 +356,12 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
             break
         time.sleep(0.2)
     last_arrival = max(float(line.split("\t", 1)[0]) for line in open(received_path))
+    # CPU used per message by each part (the gateway killed by --chaos: its
+    # replacement only), to tell the system's own cost from the machine's load
+    cpu = {"gateways": sum(g.cpu_seconds() for g in gateways), "broker": broker.cpu_seconds(),
+           "consumer": consumer.cpu_seconds()}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu["devices"] = usage.ru_utime + usage.ru_stime - cpu_before
     consumer_in = consumer.p.stdin
     assert consumer_in is not None
     consumer_in.write("\n")
@@ -357,6 +377,10 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
         "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
         "seconds": span, "chaos": chaos, "events": events,
+        "cpu_ms_per_msg": {k: round(1000 * v / max(1, len(seen)), 3) for k, v in cpu.items()},
+        # what the measured CPU cost would allow on two otherwise idle cores
+        "rate_2_idle_cores": 2 * len(seen) / max(1e-9, sum(cpu.values())),
+        "load_average_1min": os.getloadavg()[0],
     }
 
 

@@ -130,23 +130,33 @@ class CloudStore:
         if "raw" not in columns:  # a database from before routes
             self._conn.execute("ALTER TABLE messages ADD COLUMN raw BLOB")
 
-    def run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
+    def run(
+        self, work: Callable[[sqlite3.Connection], T], *, write: bool = False, durable: bool = True
+    ) -> T:
         """``work(connection)`` under the store's lock (for the modules that add tables).
 
         A write is one transaction: committed when ``work`` returns, rolled back
-        if it raises.
+        if it raises. ``durable=False`` commits without waiting for the disk
+        (bookkeeping that may be lost in a power cut, never in a crash of the
+        process: in WAL mode the next durable commit syncs it too).
         """
         with self._lock:
             conn = self._db(write=write)
             if not write:
                 return work(conn)
-            conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                result = work(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous=FULL")
             return result
 
     @contextlib.contextmanager

@@ -221,6 +221,7 @@ class ToDevice:
                     (device, host, self.gateway, now),
                 ),
                 write=True,
+                durable=False,  # where a device was last: worth no fsync per device
             )
             if self.announce is not None:
                 self.announce(device, host)
@@ -242,6 +243,7 @@ class ToDevice:
                 (device, address, gateway, when),
             ),
             write=True,
+            durable=False,
         )
         self._wake.set()
 
@@ -347,6 +349,7 @@ class ToDevice:
                 (state, reason, now, 1 if attempt else 0, row_id),
             ),
             write=True,
+            durable=False,  # lost in a power cut: delivered again (at least once)
         )
         self.log.info("to-device %d: %s (%s)", row_id, state, reason)
 
@@ -359,5 +362,6 @@ class ToDevice:
                 (reason, now, row_id),
             ),
             write=True,
+            durable=False,
         )
         self.log.info("to-device %d not delivered yet: %s", row_id, reason)
