@@ -13,42 +13,7 @@ from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError, Co
 from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.serial_mode import ModemSocketListener, ModemSocketTransport
 from tests.support.net import free_port
-
-
-class OneShotServer:
-    """Accepts one connection on 127.0.0.1, reads ``expect`` bytes, answers ``reply``."""
-
-    def __init__(self, reply, expect, close_after=True):
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.reply, self.expect, self.close_after = reply, expect, close_after
-        self.received = b""
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._serve)
-        self.thread.start()
-
-    def _serve(self):
-        self.sock.settimeout(10)
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(10)
-            while len(self.received) < self.expect:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                self.received += chunk
-            conn.sendall(self.reply)
-            if not self.close_after:
-                self.done.wait(10)
-        self.done.set()
-
-    def close(self):
-        self.done.set()
-        self.sock.close()
-        self.thread.join()
+from tests.support.servers import ReplyServer
 
 
 @pytest.fixture
@@ -62,7 +27,7 @@ def iota(emulator):
 def test_request_and_reply_through_the_modem(iota):
     emu, modem = iota
     payload = bytes(range(256)) * 3  # more than one +USOWR chunk, every byte value
-    server = OneShotServer(b"[0,0]", expect=len(payload))
+    server = ReplyServer(b"[0,0]", request_size=len(payload))
     try:
         with modem.sockets() as stack:
             transport = ModemSocketTransport(stack)
@@ -70,7 +35,7 @@ def test_request_and_reply_through_the_modem(iota):
     finally:
         server.close()
     assert reply == b"[0,0]"
-    assert server.received == payload
+    assert server.requests == [payload]
     commands = [line.split("=")[0] for line in emu.log]
     for command in ("AT+USOCR", "AT+USOCO", "AT+USOWR", "AT+USORD", "AT+USOCL"):
         assert command in commands
@@ -78,7 +43,7 @@ def test_request_and_reply_through_the_modem(iota):
 
 def test_reply_framing_returns_before_the_server_closes(iota):
     _, modem = iota
-    server = OneShotServer(b"[0,0]", expect=5, close_after=False)
+    server = ReplyServer(b"[0,0]", request_size=5, keep_open=True)
     try:
         with modem.sockets() as stack:
             reply = ModemSocketTransport(stack)(
@@ -100,7 +65,7 @@ def test_refused_connection_is_a_cloud_connection_error(iota):
 
 def test_silent_server_is_a_timeout(iota):
     _, modem = iota
-    server = OneShotServer(b"", expect=1, close_after=False)
+    server = ReplyServer(b"", request_size=1, keep_open=True)
     try:
         with modem.sockets() as stack:
             with pytest.raises(CloudTimeoutError, match="no reply"):
@@ -166,7 +131,7 @@ def test_shared_table_inbound_after_a_request_reusing_the_socket_id(iota):
         with ModemSocketListener(stack, port, on_message, owns_stack=False,
                                  poll_interval=0.05) as listener:
             for round_ in range(3):
-                server = OneShotServer(b"[0,0]", expect=4)  # replies, then closes first
+                server = ReplyServer(b"[0,0]", request_size=4)  # replies, then closes first
                 try:
                     assert transport("127.0.0.1", server.port, b"ping", 10.0) == b"[0,0]"
                 finally:

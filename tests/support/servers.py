@@ -19,8 +19,9 @@ Answer = Callable[[int, bytes], Optional[int]]
 class ReplyServer:
     """Records each request (one per connection, served in turn) and answers it.
 
-    A request ends at a terminator (``\\r\\r``, ``\\n\\n``, ``\\r\\n\\r\\n``) or at
-    the client's half-close. ``requests`` holds them as received, ``bodies()``
+    A request ends at a terminator (``\\r\\r``, ``\\n\\n``, ``\\r\\n\\r\\n``), after
+    ``request_size`` bytes when that is given (for unframed bytes), or at the
+    client's half-close. ``requests`` holds them as received, ``bodies()``
     without their terminator. The answer is either
 
     - ``reply``: these bytes as they are; ``None`` is a silent server that
@@ -45,12 +46,14 @@ class ReplyServer:
         port: int = 0,
         read_timeout: Optional[float] = None,
         linger: float = 0.0,
+        request_size: Optional[int] = None,
     ) -> None:
         self.reply = reply
         self.answer = answer
         self.keep_open = keep_open
         self.read_timeout = read_timeout
         self.linger = linger
+        self.request_size = request_size
         self.requests: list[bytes] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -92,7 +95,7 @@ class ReplyServer:
         conn.settimeout(0.05)
         data = b""
         deadline = None if self.read_timeout is None else time.monotonic() + self.read_timeout
-        while not self._stop.is_set() and not any(data.endswith(t) for t in TERMINATORS):
+        while not self._stop.is_set() and not self._whole(data):
             if deadline is not None and time.monotonic() > deadline:
                 break
             try:
@@ -105,6 +108,11 @@ class ReplyServer:
                 break
             data += chunk
         return data
+
+    def _whole(self, data: bytes) -> bool:
+        if self.request_size is not None:
+            return len(data) >= self.request_size
+        return any(data.endswith(t) for t in TERMINATORS)
 
     def _hold(self, conn: socket.socket, until: Optional[float]) -> None:
         """Wait until the client closes, the server is closed, or ``until``."""
