@@ -118,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"gateway {gateway.name}", flush=True)
                 if gateway.http_url:
                     print(f"REST API on {gateway.http_url}/api/1/", flush=True)
+                if gateway.dashboard is not None:
+                    print(f"dashboard on {gateway.http_url}/ (log in with the API key)", flush=True)
                 for forwarder in gateway.forwarders:  # a moment to connect first
                     deadline = time.monotonic() + 2.0
                     while not forwarder.up and time.monotonic() < deadline and not stop.is_set():

@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 import time
-from typing import Optional
+from typing import Any, Optional
 
 from hologram_sdk.base.errors import HologramError
 from hologram_sdk.emulator.cloud.devices import load_devices_file
@@ -86,6 +86,8 @@ class Gateway:
         self.forwarders: list[Forwarder] = []
         self.cloud: LocalCloud
         self._http: Optional[object] = None
+        #: the web dashboard (with --http over a database file), added by its package
+        self.dashboard: Optional[Any] = None
         try:
             self.store.ensure_schema(_INDEXES)
             self.ledger = Ledger(self.store)
@@ -116,6 +118,9 @@ class Gateway:
                 self.app = App(api_key)
                 api.install(self.app, self)
                 self._http = HttpServer(self.app, http_host, http_port)
+                from hologram_sdk.emulator.dashboard import gateway as dashboard
+
+                self.dashboard = dashboard.install(self.app, self, str(api_key))
         except BaseException:
             self.store.close()
             raise
@@ -153,8 +158,12 @@ class Gateway:
             if self._closed:
                 return
             self._closed = True
+        if self.dashboard is not None:
+            self.dashboard.end_streams()
         if self._http is not None:
             self._http.close()  # type: ignore[attr-defined]
+        if self.dashboard is not None:
+            self.dashboard.close()
         self.cloud.close()
         self.to_device.close()
         for forwarder in self.forwarders:
@@ -180,6 +189,8 @@ class Gateway:
     def _stored(self, kind: str, row: int, device: Device, peer: str) -> None:
         for forwarder in self.forwarders:
             forwarder.notify()
+        if self.dashboard is not None:
+            self.dashboard.hub.notify()
         host = peer.rsplit(":", 1)[0] if ":" in peer else peer
         self.to_device.saw(device.name, host)
 
