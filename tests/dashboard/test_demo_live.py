@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import http.client
 import re
-import select
 import signal
 import subprocess
 import sys
-import time
 import urllib.parse
 
 from tests.cli.util import clean_env
+
+from .util import Lines
 
 
 def test_demo_live_serves_the_dashboard_until_sigterm(tmp_path):
@@ -23,18 +23,11 @@ def test_demo_live_serves_the_dashboard_until_sigterm(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines = Lines(proc.stdout)
     try:
-        deadline = time.monotonic() + 60
-        out = ""
-        while "running until Ctrl-C" not in out and time.monotonic() < deadline:
-            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-            if ready:
-                line = proc.stdout.readline()
-                if not line:
-                    break
-                out += line
+        out = lines.until("running until Ctrl-C", 45)
         found = re.search(r"Dashboard: http://127\.0\.0\.1:(\d+)/ \(log in with (.*)\)", out)
-        assert found, out + proc.stderr.read() if proc.poll() is not None else out
+        assert found, out
         assert "HOLOGRAM_API_KEY" in found[2]
         assert "a-key-for-the-demo-test" not in out  # a key it was given is never printed
         conn = http.client.HTTPConnection("127.0.0.1", int(found[1]), timeout=10)
@@ -51,10 +44,12 @@ def test_demo_live_serves_the_dashboard_until_sigterm(tmp_path):
         finally:
             conn.close()
         proc.send_signal(signal.SIGTERM)
-        rest, errors = proc.communicate(timeout=30)
-        assert proc.returncode == 0, errors
-        assert "Stopped the local cloud" in rest
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+        assert "Stopped the local cloud" in lines.until("Stopped", 10)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()
+        lines.join()
+        proc.stdout.close()
+        proc.stderr.close()

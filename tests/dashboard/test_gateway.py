@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import queue
 import re
 import signal
 import socket
@@ -24,6 +23,7 @@ from hologram_sdk.emulator.cloud.gateway import Gateway
 from tests.cli.util import clean_env
 
 from .conftest import API_KEY
+from .util import Lines
 
 WAIT = 10.0
 
@@ -181,17 +181,9 @@ def test_hologram_server_prints_the_dashboard_address(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)
-    reader.start()
+    lines = Lines(proc.stdout)
     try:
-        out, deadline = "", time.monotonic() + 30
-        while "dashboard on" not in out and time.monotonic() < deadline:
-            try:
-                out += lines.get(timeout=0.5)
-            except queue.Empty:
-                if proc.poll() is not None:
-                    break
+        out = lines.until("dashboard on", 30)
         found = re.search(
             r"dashboard on (http://127\.0\.0\.1:\d+)/ \(log in with the API key\)", out
         )
@@ -201,12 +193,12 @@ def test_hologram_server_prints_the_dashboard_address(tmp_path):
         assert status == 303 and headers["Location"].startswith("/login")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-        reader.join(10)
+        lines.join()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        reader.join(10)
+        lines.join()
         proc.stdout.close()
         proc.stderr.close()
 
