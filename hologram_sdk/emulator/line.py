@@ -349,6 +349,12 @@ class LineDiscipline:
                 self.flush_urcs()
 
 
+_EXTENDED = re.compile(r"([+^][A-Za-z0-9]+)(.*)$", re.DOTALL)
+_AMPERSAND = re.compile(r"&([A-Za-z])(\d*)")
+_S_REGISTER = re.compile(r"[Ss](\d+)(=(\d*)|\?)?")
+_BASIC = re.compile(r"([A-Za-z])(\d*)")
+
+
 def parse_line(body: str) -> list[tuple[str, str, str]]:
     """Split a command line (after "AT") into (name, op, args) triples."""
     out: list[tuple[str, str, str]] = []
@@ -366,7 +372,7 @@ def parse_line(body: str) -> list[tuple[str, str, str]]:
                     quoted = not quoted
                 j += 1
             command = body[i:j]
-            m = re.match(r"([+^][A-Za-z0-9]+)(.*)$", command, re.DOTALL)
+            m = _EXTENDED.match(command)
             if m is None:
                 raise CommandFailed("error")
             rest = m.group(2).strip()
@@ -386,13 +392,13 @@ def parse_line(body: str) -> list[tuple[str, str, str]]:
             out.append(("D", "set", body[i + 1 :].strip()))
             break
         elif ch == "&":
-            m = re.match(r"&([A-Za-z])(\d*)", body[i:])
+            m = _AMPERSAND.match(body, i)
             if m is None:
                 raise CommandFailed("error")
             out.append(("&" + m.group(1).upper(), "set", m.group(2)))
-            i += m.end()
+            i = m.end()
         elif ch in "Ss":
-            m = re.match(r"[Ss](\d+)(=(\d*)|\?)?", body[i:])
+            m = _S_REGISTER.match(body, i)
             if m is None:
                 raise CommandFailed("error")
             if m.group(2) == "?":
@@ -401,12 +407,12 @@ def parse_line(body: str) -> list[tuple[str, str, str]]:
                 out.append(("S", "set", f"{m.group(1)},{m.group(3) or 0}"))
             else:
                 out.append(("S", "exec", m.group(1)))
-            i += m.end()
+            i = m.end()
         elif ch.isalpha():
-            m = re.match(r"([A-Za-z])(\d*)", body[i:])
+            m = _BASIC.match(body, i)
             assert m is not None
             out.append((m.group(1).upper(), "set", m.group(2)))
-            i += m.end()
+            i = m.end()
         else:
             raise CommandFailed("error")
     return out

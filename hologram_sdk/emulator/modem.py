@@ -176,16 +176,16 @@ class ModemEmulator:
         self.faults = faults if faults is not None else Faults()
 
         self._lock = threading.RLock()
-        self._line = LineDiscipline(
-            self._queue, self._sim, self.faults, self.unplug, float(escape_guard)
-        )
         self._link = Link(
             self._lock,
             f"modem-emulator-{self.profile.name}",
-            self._line.receive,
-            self._line.tick,
-            self._line.next_deadline,
+            lambda data: self._line.receive(data),
+            lambda: self._line.tick(),
+            lambda: self._line.next_deadline(),
             self._release_sockets,
+        )
+        self._line = LineDiscipline(
+            self._link.queue, self._sim, self.faults, self.unplug, float(escape_guard)
         )
         self._packet = PacketData()
         self._sms_store = SmsStore(self.profile.first_sms_index)
@@ -553,9 +553,6 @@ class ModemEmulator:
         return f"<ModemEmulator {self.profile.name} {where}>"
 
     # --- what the parts ask of the whole ------------------------------------------
-
-    def _queue(self, data: bytes, delay: float) -> None:
-        self._link.queue(data, delay)
 
     def _release_sockets(self) -> None:
         for table in self._socket_tables:
