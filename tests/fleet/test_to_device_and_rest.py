@@ -148,3 +148,20 @@ def test_rest_bad_input(tmp_path):
 def test_http_needs_an_api_key():
     with pytest.raises(ConfigurationError, match="needs an API key"):
         Gateway(port=0, http_port=0)
+
+
+def test_with_two_gateways_the_one_that_saw_the_device_last_delivers(broker, tmp_path, listener):
+    devices = devices_file(tmp_path, listener.receive_port)
+    with Gateway(name="gw-a", port=0, db=tmp_path / "a.db", routes=(broker.url,),
+                 devices=devices) as a, Gateway(
+        name="gw-b", port=0, db=tmp_path / "b.db", routes=(broker.url,), devices=devices
+    ) as b:
+        wait_until(lambda: a.route_status()[0].up and b.route_status()[0].up, what="routes up")
+        send(b, SENSOR, "via b")
+        wait_until(lambda: a.to_device._seen.get("sensor-1") is not None, what="a learns of b")
+        publish(broker.port, "hologram/devices/sensor-1/to-device", b"once")
+        wait_until(lambda: b.to_device.counts().get("delivered") == 1, what="b delivers")
+        wait_until(lambda: a.to_device.counts().get("elsewhere") == 1, what="a stands down")
+        assert popped(listener) == ["once"]
+        reason = a.to_device.messages()[0].reason
+        assert reason == "gateway gw-b saw the device last"
