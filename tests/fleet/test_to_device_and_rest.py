@@ -165,3 +165,21 @@ def test_with_two_gateways_the_one_that_saw_the_device_last_delivers(broker, tmp
         assert popped(listener) == ["once"]
         reason = a.to_device.messages()[0].reason
         assert reason == "gateway gw-b saw the device last"
+
+
+def test_the_0_10_api_class_works_against_the_local_rest_api(tmp_path):
+    from hologram_sdk.compat.api import Api, UrllibClient
+
+    with Gateway(name="gw", port=0, db=tmp_path / "g.db", http_port=0, api_key=KEY) as gw:
+        api = Api(apikey=KEY, base_url=f"{gw.http_url}/api/1", http=UrllibClient())
+        ok, plans = api.getPlans()
+        assert ok and plans[0]["name"] == "local"
+        ok, order = api.activateSIM(sim="8944500102198304826", plan=0, zone=1)
+        assert ok and order["sims"] == ["8944500102198304826"]
+        assert api.getSIMState("8944500102198304826") == (True, "LIVE")
+        basic = Api(username="me", password=KEY, base_url=f"{gw.http_url}/api/1",
+                    http=UrllibClient())
+        assert basic.getPlans()[0] is True
+        wrong = Api(apikey="nope", base_url=f"{gw.http_url}/api/1", http=UrllibClient())
+        ok, reason = wrong.activateSIM(sim="8944500102198304826")
+        assert not ok and "API key" in reason

@@ -18,7 +18,14 @@ key), 404 (unknown device or path). Device ids are device names.
 ``POST /api/1/sms/incoming``             an SMS to a device: ``{"deviceid": ..., "body": ...}``
 ``GET  /api/1/to-device?deviceid=&state=``  the cloud-to-device queue
 ``GET  /api/1/routes``                   each route: up/down, pending, forwarded, failed
+``GET  /api/1/plans``                    the local plan (one, free), for ``Hologram.Api``
+``POST /api/1/links/cellular/sim_{iccid}/claim``
+                                         activate a SIM (form or JSON ``plan``, ``tier``)
+``GET  /api/1/links/cellular?sim=``      a claimed SIM's link (``state``: ``LIVE``)
 =======================================  =============================================
+
+The last three make the 0.10 SDK's ``Hologram.Api`` work against a local cloud:
+SIMs claimed here are only remembered in its database.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ import base64
 import binascii
 import json
 import sqlite3
+import time
+import urllib.parse
 from typing import TYPE_CHECKING, Any, Optional
 
 from hologram_sdk.emulator.cloud.web.app import App, HttpError, Request, Response, json_response
@@ -51,15 +60,77 @@ def install(app: App, gateway: Gateway) -> None:
     app.add("POST", "/api/1/sms/incoming", api.send_sms)
     app.add("GET", "/api/1/to-device", api.to_device)
     app.add("GET", "/api/1/routes", api.routes)
+    app.add("GET", "/api/1/plans", api.plans)
+    app.add("POST", "/api/1/links/cellular/{sim}/claim", api.claim)
+    app.add("GET", "/api/1/links/cellular", api.links)
 
 
 def _ok(data: Any, **extra: Any) -> Response:
     return json_response({"success": True, **extra, "data": data})
 
 
-class _Api:
+_SIMS = """
+CREATE TABLE IF NOT EXISTS sims (
+    iccid TEXT PRIMARY KEY,
+    plan TEXT,
+    zone TEXT,
+    state TEXT NOT NULL,
+    claimed REAL NOT NULL
+);
+"""
+LOCAL_PLAN = {
+    "id": 0,
+    "name": "local",
+    "description": "the local cloud: no data limits, no charges",
+    "data": 0,
+    "recurring": False,
+    "enabled": True,
+}
+
+
+class _Sims:
+    """What ``Hologram.Api`` needs: plans, claiming a SIM, a SIM's state."""
+
     def __init__(self, gateway: Gateway) -> None:
         self.gw = gateway
+        gateway.store.ensure_schema(_SIMS)
+
+    def plans(self, request: Request) -> Response:
+        return _ok([LOCAL_PLAN])
+
+    def claim(self, request: Request) -> Response:
+        sim = request.params["sim"]
+        if not sim.startswith("sim_") or not sim[4:].isdigit() or not 18 <= len(sim) - 4 <= 22:
+            raise HttpError(404, f"no such SIM link: {sim[:40]!r} (expected sim_<ICCID>)")
+        iccid = sim[4:]
+        form = _form(request)
+        if request.arg("preview"):
+            return json_response({"success": True, "order_data": {"preview": True,
+                                                                  "total_cost": 0}})
+        self.gw.store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO sims VALUES (?, ?, ?, 'LIVE', ?)",
+                (iccid, form.get("plan"), form.get("tier"), time.time()),
+            ),
+            write=True,
+        )
+        return json_response({"success": True, "order_data": {"sims": [iccid],
+                                                              "total_cost": 0}})
+
+    def links(self, request: Request) -> Response:
+        sim = request.arg("sim")
+        sql, args = "SELECT iccid, plan, zone, state, claimed FROM sims", []
+        if sim:
+            sql += " WHERE iccid = ?"
+            args.append(sim)
+        rows = self.gw.store.run(lambda db: db.execute(sql, args).fetchall())
+        return _ok([{"sim": r[0], "iccid": r[0], "plan": r[1], "zone": r[2], "state": r[3],
+                     "claimed": r[4]} for r in rows])
+
+
+class _Api(_Sims):
+    def __init__(self, gateway: Gateway) -> None:
+        super().__init__(gateway)
 
     def health(self, request: Request) -> Response:
         return json_response({"success": True, "status": "ok", "gateway": self.gw.name})
@@ -180,6 +251,15 @@ class _Api:
         return _ok(
             [s.as_dict() for s in self.gw.route_status()], to_device=self.gw.to_device.counts()
         )
+
+
+def _form(request: Request) -> dict[str, Any]:
+    """The body as a form (``requests``' ``data=``) or as a JSON object."""
+    kind = request.headers.get("Content-Type", "")
+    if "json" in kind:
+        return _object(request)
+    pairs = urllib.parse.parse_qsl(request.body.decode("utf-8", "replace"))
+    return dict(pairs)
 
 
 def _object(request: Request) -> dict[str, Any]:
