@@ -214,6 +214,26 @@ class NetworkManager:
         """0.10: the network object: the ``Cellular`` (None in non-network mode)."""
         return self.cellular
 
+    @property
+    def at_sockets_available(self) -> bool:
+        """0.10: whether traffic goes through the modem's own sockets (serial mode)."""
+        return self.serial_mode
+
+    def __getattr__(self, name: str) -> Any:
+        """0.10's ``cloud.network`` was the cellular network, which answered for its
+        modem (``cloud.network.imsi``, ``.iccid``, ``.signal_strength``...): a
+        public name this class does not have is the modem's (not in non-network
+        mode)."""
+        if name.startswith("_") or self.__dict__.get("_agnostic", True):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        modem = self.modem
+        try:
+            return getattr(modem, name)
+        except AttributeError:
+            raise AttributeError(
+                f"neither the network nor its modem ({type(modem).__name__}) has {name!r}"
+            ) from None
+
     def __repr__(self) -> str:
         """0.10's words: ``'Network Agnostic Mode'``, ``'Cellular'``, ``'Ethernet'``..."""
         if self._interface == "":

@@ -169,3 +169,23 @@ def test_inbound_port_closed_by_close():
                         outbox=False)
     cloud.close()
     cloud.close()
+
+
+def test_network_answers_for_its_modem_as_in_0_10():
+    from Hologram.HologramCloud import HologramCloud
+    from Hologram.Network.Modem import Nova_U201
+    from hologram_sdk.emulator.modem import ModemEmulator
+
+    with ModemEmulator("iota") as emu:
+        emu.start()
+        with Nova_U201(device_name=emu.device) as modem, HologramCloud(
+            KEY, enable_inbound=False, network="cellular", modem=modem, outbox=False
+        ) as cloud:
+            assert cloud.network.imsi == "001010123456789"  # 0.10: cloud.network.imsi
+            assert cloud.network.signal_strength.count(",") == 1
+            assert cloud.network.at_sockets_available is False  # PPP mode
+            with pytest.raises(AttributeError, match="nor its modem"):
+                cloud.network.no_such_thing  # noqa: B018
+    with HologramCloud(KEY, enable_inbound=False, outbox=False) as cloud:
+        with pytest.raises(AttributeError):
+            cloud.network.imsi  # noqa: B018 - non-network mode has no modem
