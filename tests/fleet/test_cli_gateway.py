@@ -10,7 +10,8 @@ import sys
 import time
 
 from hologram_sdk.cloud.hologram import HologramCloud
-from tests.fleet.broker import Subscriber, free_port, wait_until
+from tests.fleet.broker import Subscriber
+from tests.support.net import free_port, wait_until
 
 CLI = [sys.executable, "-m", "hologram_sdk"]
 CREDS = {"cloud_id": "ab12", "cloud_key": "cd34"}

@@ -8,11 +8,12 @@ import logging
 import pytest
 
 from hologram_sdk.cloud.hologram import HologramCloud
-from hologram_sdk.wire.protocol import Credentials, encode_message
 from hologram_sdk.emulator.cloud.gateway import Gateway
-from tests.fleet.broker import Broker, Subscriber, free_port, wait_until
+from hologram_sdk.wire.protocol import Credentials, encode_message
+from tests.fleet.broker import Broker, Subscriber
 from tests.fleet.conftest import MOSQUITTO
 from tests.localcloud.util import exchange
+from tests.support.net import free_port, wait_until
 
 CREDS = [{"cloud_id": f"d{i:03d}", "cloud_key": f"k{i:03d}"} for i in range(10)]
 

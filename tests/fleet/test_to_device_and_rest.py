@@ -11,8 +11,9 @@ import pytest
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.emulator.cloud.gateway import Gateway
 from hologram_sdk.errors import ConfigurationError
-from tests.fleet.broker import free_port, publish, wait_until
+from tests.fleet.broker import publish
 from tests.fleet.test_mqtt_route import send
+from tests.support.net import free_port, wait_until
 
 KEY = "test-api-key"
 SENSOR = {"cloud_id": "1d3g", "cloud_key": "5a7b"}

@@ -18,8 +18,8 @@ from hologram_sdk.emulator.cloud.routes import (
 )
 from hologram_sdk.emulator.cloud.store import CloudStore
 from hologram_sdk.errors import ConfigurationError
-from tests.fleet.broker import wait_until
 from tests.fleet.test_mqtt_route import CREDS, send
+from tests.support.net import wait_until
 
 
 class Hook:

@@ -1,4 +1,8 @@
-"""Loopback helpers: free ports, bounded waits, and small clients (plain and abusive)."""
+"""Loopback helpers: free ports, bounded waits, and small clients (plain and abusive).
+
+``wait_for`` answers whether the condition came true in time (``assert wait_for(...)``);
+``wait_until`` returns the first true value and fails the test itself on timeout.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import resource
 import socket
 import struct
 import time
-from typing import Callable
+from typing import Callable, TypeVar
 
 import pytest
 
 HOST = "127.0.0.1"
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -35,6 +40,33 @@ def wait_for(predicate: Callable[[], object], timeout: float = 15.0,
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+def wait_until(predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.02,
+               what: str = "condition") -> T:
+    """Poll ``predicate`` until it returns something true, and return that;
+    after ``timeout`` seconds fail the test, naming ``what`` it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_for_port(port: int, timeout: float = 10.0, host: str = HOST) -> None:
+    """Return once something accepts connections on ``host:port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s") from None
+            time.sleep(0.02)
 
 
 def connect(port: int, timeout: float = 5.0) -> socket.socket:
