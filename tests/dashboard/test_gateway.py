@@ -21,17 +21,12 @@ from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.cloud.hologram import HologramCloud
 from hologram_sdk.emulator.cloud.gateway import Gateway
 from tests.cli.util import clean_env
+from tests.support.net import free_port
 
 from .conftest import API_KEY
 from .util import Lines
 
 WAIT = 10.0
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
