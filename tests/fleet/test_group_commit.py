@@ -43,3 +43,25 @@ def test_many_clients_at_once_are_all_stored_and_answered(tmp_path):
             t.join(60)
         assert replies == [b"[0,0]"] * 150
         assert sorted(m.data for m in cloud.messages()) == sorted(f"m{i}" for i in range(150))
+
+
+def test_requests_that_arrive_together_are_committed_together(tmp_path):
+    import socket
+
+    with LocalCloud(port=0, db=tmp_path / "g.db") as cloud:
+        socks = [socket.create_connection(("127.0.0.1", cloud.port), timeout=10)
+                 for _ in range(30)]
+        try:
+            requests = [encode_message(Credentials(cloud_id=f"g{i:03d}", cloud_key="kkkk"),
+                                       b"x%d" % i) for i in range(30)]
+            for sock, request in zip(socks, requests):
+                sock.sendall(request[:-2])  # all but the terminator
+            for sock, request in zip(socks, requests):
+                sock.sendall(request[-2:])  # then the 30 terminators at once
+            for sock in socks:
+                assert sock.recv(16) == b"[0,0]"
+        finally:
+            for sock in socks:
+                sock.close()
+        assert cloud.largest_batch > 1
+        assert len(cloud.messages()) == 30

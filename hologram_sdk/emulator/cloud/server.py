@@ -322,6 +322,8 @@ class LocalCloud:
         self._wake_w: Optional[socket.socket] = None
         self._conns: dict[int, _Conn] = {}
         self._batch: list[tuple[_Conn, bytes]] = []
+        #: the most requests committed together so far (group commit at work)
+        self.largest_batch = 0
         self._accepting = False
 
     # lifecycle
@@ -618,6 +620,7 @@ class LocalCloud:
         if not batch:
             return
         assert self._handler is not None
+        self.largest_batch = max(self.largest_batch, len(batch))
         replies = self._handler.handle_batch([(body, conn.peer) for conn, body in batch])
         for (conn, _), reply in zip(batch, replies):
             if conn.sock.fileno() >= 0:
