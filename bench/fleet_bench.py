@@ -54,7 +54,9 @@ PREFIX = "bench"
 #: where the gateways' databases go (default: the run's temporary directory)
 DB_DIR = os.environ.get("FLEET_BENCH_DB_DIR", "")
 RETRY_S = 0.05
-REPLY_TIMEOUT_S = 10.0
+#: a device waits this long for its reply before it tries again (a resend of a request
+#: that was stored meanwhile is a duplicate the consumer sees: overload shows up here)
+REPLY_TIMEOUT_S = 60.0
 
 CONSUMER = r"""
 import sys, time

@@ -301,6 +301,8 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
         return [
             Metric("rate", "end to end", "msg/s", True, "≥5000",
                    check=lambda v: v >= 5000, digits=0, has_ratio=False),
+            Metric("rate_2_idle_cores", "CPU-bound rate on 2 idle cores", "msg/s", True,
+                   digits=0, has_ratio=False),
             Metric("p50_ms", "latency p50 device->consumer", "ms", False, digits=1,
                    has_ratio=False),
             Metric("p99_ms", "latency p99 device->consumer", "ms", False, digits=1,

@@ -207,6 +207,31 @@ def _reason(exc: OSError) -> str:
 # --- the server ------------------------------------------------------------
 
 
+class _Told:
+    """The store as the compact (TOTP/SIM-OTP) handler sees it, telling ``on_stored``
+    about each row as the JSON path does (``peer`` set before each request)."""
+
+    def __init__(self, store: CloudStore, on_stored: Optional[OnStored]) -> None:
+        self.store, self.on_stored, self.peer = store, on_stored, "-"
+
+    def add_message(self, device: str, topics: list[str], data: str) -> int:
+        row = self.store.add_message(device, topics, data)
+        self._tell("message", row, device)
+        return row
+
+    def add_sms(self, device: str, destination: str, text: str) -> int:
+        row = self.store.add_sms(device, destination, text)
+        self._tell("sms", row, device)
+        return row
+
+    def _tell(self, kind: str, row: int, device: str) -> None:
+        if self.on_stored is not None:
+            try:
+                self.on_stored(kind, row, Device(device), self.peer)
+            except Exception:
+                logger.exception("after storing %s %d", kind, row)
+
+
 class _Conn:
     __slots__ = (
         "buf",
@@ -356,7 +381,8 @@ class LocalCloud:
             self._handler = RequestHandler(
                 store, table, log=self.log, on_stored=self._on_stored
             )
-            self._compact = cloud_auth.CompactHandler(self._auth, store, log=self.log)
+            self._told = _Told(store, self._on_stored)
+            self._compact = cloud_auth.CompactHandler(self._auth, self._told, log=self.log)
             self._listener = listener
             self.port = listener.getsockname()[1]
             self._wake_r, self._wake_w = socket.socketpair()
@@ -598,6 +624,7 @@ class LocalCloud:
         elif kind == "request":
             ticket, conn.ticket = conn.ticket, None  # a nonce is used once
             conn.consumed = True
+            self._told.peer = conn.peer
             self._reply(conn, self._compact.handle(bytes(conn.buf), ticket, conn.peer))
         elif len(conn.buf) > self.max_request_bytes:
             self.log.info(
