@@ -111,6 +111,15 @@ class QuectelSockets:
         #: contextID -> (type, apn, username, password, authentication)
         self.profiles: dict[int, tuple[int, str, str, str, int]] = {}
         self.last_error = 0
+        radio.listeners.append(self._network_changed)
+
+    def _network_changed(self, before: int, before_rssi: int) -> None:
+        """Deregistered with contexts up: the network tore them down (``"pdpdeact"``)."""
+        if self.radio.registered:
+            return
+        for cid in sorted(self.packet.active):
+            self.close_context(cid)
+            self.line.urc(f'+QIURC: "pdpdeact",{cid}')
 
     def close_context(self, cid: int) -> None:
         """The context went down: its sockets close."""

@@ -255,10 +255,18 @@ class UbloxSockets:
 class UbloxPsd:
     """The SARA-U2 packet-switched data profile: +UPSD, +UPSDA, +UPSND (not on SARA-R4)."""
 
-    def __init__(self, radio: Radio) -> None:
+    def __init__(self, radio: Radio, line: LineDiscipline) -> None:
         self.radio = radio
+        self.line = line
         self.params: dict[int, str] = {}
         self.active = False
+        radio.listeners.append(self._network_changed)
+
+    def _network_changed(self, before: int, before_rssi: int) -> None:
+        """Deregistered with the profile up: the network deactivated it (``+UUPSDD``)."""
+        if self.active and not self.radio.registered:
+            self.active = False
+            self.line.urc("+UUPSDD: 0")
 
     def upsd(self, op: str, args: list[str]) -> list[str]:
         require(op == "set" and len(args) >= 2)

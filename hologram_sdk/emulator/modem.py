@@ -39,9 +39,10 @@ from __future__ import annotations
 import datetime as _dt
 import errno
 import logging
+import socket
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable, Optional, Union
+from typing import Callable, Optional, Union
 
 from hologram_sdk.base.errors import ConfigurationError, ModemUnpluggedError
 from hologram_sdk.emulator.atcommand import CommandFamily
@@ -224,7 +225,7 @@ class ModemEmulator:
             self._socket_tables.append(ublox.table)
             self.install(ublox)
         if "ublox-psd" in families:
-            self._psd: Optional[UbloxPsd] = UbloxPsd(radio)
+            self._psd: Optional[UbloxPsd] = UbloxPsd(radio, line)
             self.install(self._psd)
         else:
             self._psd = None
@@ -509,7 +510,7 @@ class ModemEmulator:
             write_timeout=write_timeout,
         )
 
-    def attach(self) -> Any:
+    def attach(self) -> socket.socket:
         """Serve a new socketpair; returns the client's end (what :class:`SimPort` opens).
 
         :raises ConfigurationError: already started or closed

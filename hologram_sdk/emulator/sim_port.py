@@ -16,6 +16,7 @@ become :class:`ModemEmulator` keywords); the ``sim`` scheme of
 from __future__ import annotations
 
 import fcntl
+import socket
 import struct
 import termios
 import urllib.parse
@@ -39,6 +40,8 @@ class SimPort(protocol_socket.Serial):
     :param owns_emulator: close the emulator when the port closes
     :param kwargs: pyserial's settings (``timeout``, ``write_timeout``...)
     """
+
+    _socket: Optional[socket.socket]
 
     def __init__(
         self,
@@ -85,7 +88,7 @@ class SimPort(protocol_socket.Serial):
     @property
     def in_waiting(self) -> int:
         """Bytes ready to read now."""
-        if not self.is_open:
+        if not self.is_open or self._socket is None:
             raise PortNotOpenError()
         buf = fcntl.ioctl(self._socket.fileno(), termios.FIONREAD, struct.pack("i", 0))
         return int(struct.unpack("i", buf)[0])

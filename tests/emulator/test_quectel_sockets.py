@@ -141,9 +141,10 @@ def test_open_failures_come_in_the_urc(bg96, server):
         b"\r\nOK\r\n\r\n+QIOPEN: 1,555\r\n")
     assert command(port, b'AT+QIOPEN=1,12,"TCP","127.0.0.1",9,0,0') == b"\r\nERROR\r\n"
     assert command(port, b'AT+QIOPEN=1,1,"TCP","127.0.0.1",9,0,2') == b"\r\nERROR\r\n"
-    emu.set(registration="denied")
-    assert command(port, b"AT+QIACT=2") == b"\r\nERROR\r\n"
     assert command(port, b"AT+QICLOSE=0") == ok()
+    emu.set(registration="denied")
+    assert read_until(port, b'"pdpdeact",1\r\n') == b'\r\n+QIURC: "pdpdeact",1\r\n'
+    assert command(port, b"AT+QIACT=1") == b"\r\nERROR\r\n"
 
 
 def test_listener_announces_incoming_connections(bg96):
@@ -187,3 +188,17 @@ def test_reset_drops_sockets_and_the_context(bg96, server):
     assert read_until(port, b"RDY\r\n") == b"\r\nOK\r\n\r\nRDY\r\n"
     assert not emu.pdp_active
     assert server.connection().recv(1) == b""
+
+
+def test_losing_the_network_tears_the_context_down(bg96, server):
+    emu, port = bg96
+    activate(port)
+    open_tcp(port, 0, server.port)
+    emu.set(registration="searching")
+    assert read_until(port, b'"pdpdeact",1\r\n') == b'\r\n+QIURC: "pdpdeact",1\r\n'
+    assert not emu.pdp_active
+    assert command(port, b"AT+QISTATE?") == ok()
+    assert server.connection().recv(1) == b""
+    assert command(port, b"AT+QIACT=1") == b"\r\nERROR\r\n"  # not registered
+    emu.set(registration="home")
+    assert command(port, b"AT+QIACT=1") == ok()

@@ -89,3 +89,12 @@ def test_listener(ublox):
         assert command(port, b"AT+USORD=1,2") == ok('+USORD: 1,2,"in"')
     assert read_until(port, b"+UUSOCL: 1\r\n") == b"\r\n+UUSOCL: 1\r\n"
     assert command(port, b"AT+USOCL=1;+USOCL=0") == ok()
+
+
+def test_u201_profile_deactivated_by_the_network():
+    with ModemEmulator("u201") as emu:
+        emu.feed(b"ATE0\r")
+        assert emu.feed(b"AT+UPSDA=0,3\r") == b"\r\nOK\r\n"
+        emu.set(registration="denied")
+        assert emu.feed(b"") == b"\r\n+UUPSDD: 0\r\n"
+        assert emu.feed(b"AT+UPSND=0,8\r") == b"\r\n+UPSND: 0,8,0\r\n\r\nOK\r\n"
