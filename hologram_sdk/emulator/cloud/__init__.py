@@ -1,7 +1,8 @@
 """The local cloud: a stand-in for the Hologram cloud on loopback, backed by SQLite.
 
-``LocalCloud`` (:mod:`.server`) serves the device protocol; ``CloudStore``
-(:mod:`.store`) is its database, also opened read-only by ``hologram messages``;
+``LocalCloud`` (:mod:`.server`) serves the device protocol, answering with
+:mod:`.requests`; ``CloudStore`` (:mod:`.store`) is its database, also opened
+read-only by ``hologram messages``;
 :mod:`.devices` decides which credentials are accepted; :mod:`.records` holds
 what is stored. Everything importable from ``hologram_sdk.emulator.cloud``
 before it became a package still is.
@@ -9,6 +10,12 @@ before it became a package still is.
 
 from hologram_sdk.emulator.cloud.devices import DeviceTable, load_devices_file
 from hologram_sdk.emulator.cloud.records import Device, StoredMessage, StoredSMS
+from hologram_sdk.emulator.cloud.requests import (
+    RequestHandler,
+    find_terminator,
+    push,
+    request_kind,
+)
 from hologram_sdk.emulator.cloud.server import (
     DEFAULT_DRAIN_TIMEOUT,
     DEFAULT_HOST,
@@ -17,10 +24,6 @@ from hologram_sdk.emulator.cloud.server import (
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_PORT,
     LocalCloud,
-    RequestHandler,
-    find_terminator,
-    push,
-    request_kind,
 )
 from hologram_sdk.emulator.cloud.store import CloudStore
 

@@ -23,13 +23,9 @@ from hologram_sdk.emulator.cloud.devices import load_devices_file
 from hologram_sdk.emulator.cloud.forwarder import Forwarder, RouteStatus
 from hologram_sdk.emulator.cloud.ledger import Ledger
 from hologram_sdk.emulator.cloud.records import Device, PathLike
+from hologram_sdk.emulator.cloud.requests import push
 from hologram_sdk.emulator.cloud.routes import make_route
-from hologram_sdk.emulator.cloud.server import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    LocalCloud,
-    push,
-)
+from hologram_sdk.emulator.cloud.server import DEFAULT_HOST, DEFAULT_PORT, LocalCloud
 from hologram_sdk.emulator.cloud.store import CloudStore
 from hologram_sdk.emulator.cloud.todevice import DEFAULT_INBOUND_PORT, DEFAULT_TTL, ToDevice
 
