@@ -255,6 +255,8 @@ class EC25(Quectel, _driver("hologram_sdk.modem.quectel", "EC25", _Modem)):  # t
 class IOTA(Nova_U201, _IOTA):  # type: ignore[misc]
     """The 2017 name of the u-blox SARA-U201 modem (the Nova U201's hardware)."""
 
+    profile = _IOTA.profile
+
     @property
     def description(self) -> str:
         return str(_IOTA.profile.description)
