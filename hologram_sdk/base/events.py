@@ -29,6 +29,8 @@ NETWORK_RECONNECT_FAILED = "network.reconnect_failed"
 MODEM_REGISTRATION = "modem.registration"
 #: a modem reported its signal (Huawei ``^RSSI`` URC); payload: its ``Signal``
 MODEM_SIGNAL = "modem.signal"
+#: a modem reported where it is (+UULOC, +QGPSLOC); payload: its ``Location``
+LOCATION_RECEIVED = "location.received"
 
 
 def _wants_payload(callback: Callback) -> bool:

@@ -179,6 +179,7 @@ CMS_ERRORS: dict[int, type[ATCommandError]] = {
 _SIMPLE_FINALS: dict[str, FinalKind] = {
     "OK": FinalKind.OK,
     "SEND OK": FinalKind.OK,
+    "SEND FAIL": FinalKind.ERROR,  # Quectel +QISEND/+QISENDEX: the peer did not take it
     "ERROR": FinalKind.ERROR,
     "COMMAND NOT SUPPORT": FinalKind.ERROR,
     "TOO MANY PARAMETERS": FinalKind.ERROR,
@@ -459,10 +460,17 @@ def _default_opener(url: str, baudrate: int, timeout: float) -> SerialLike:
     return open_port(url, baudrate, timeout)
 
 
+#: given an information line, the number of raw bytes that follow it (None: none)
+DataLength = Callable[[str], Optional[int]]
+
+
 class _Pending:
-    def __init__(self, command: str, expect_prompt: bool) -> None:
+    def __init__(
+        self, command: str, expect_prompt: bool, data_length: Optional[DataLength] = None
+    ) -> None:
         self.router = LineRouter(command)
         self.expect_prompt = expect_prompt
+        self.data_length = data_length
         self.lines: list[str] = []
         self.final: Optional[FinalResult] = None
         self.prompt = False
@@ -516,6 +524,8 @@ class ATChannel:
         self._buffer = ""
         self._urc_body_for: Optional[str] = None
         self._last_body_head = ""
+        self._raw_left = 0  # bytes of a command's binary payload still to come
+        self._raw_parts: list[str] = []
         self._reader: Optional[threading.Thread] = None
         self._dispatcher: Optional[threading.Thread] = None
         self._urcs: queue.Queue[Optional[URC]] = queue.Queue()
@@ -551,6 +561,8 @@ class ATChannel:
             self._stopping = False
             self._buffer = ""
             self._urc_body_for = None
+            self._raw_left = 0
+            self._raw_parts = []
             self._urcs = queue.Queue()
             self._reader = threading.Thread(
                 target=self._read_loop, name=f"at-reader {self.url}", daemon=True
@@ -622,6 +634,8 @@ class ATChannel:
         timeout: Optional[float] = None,
         expect_prompt: bool = False,
         payload: Union[str, bytes, None] = None,
+        *,
+        data_length: Optional[DataLength] = None,
     ) -> list[str]:
         """Send one command line and return its information lines.
 
@@ -630,6 +644,11 @@ class ATChannel:
         :param expect_prompt: the command answers ``> `` first (``AT+CMGS``); then
             ``payload`` and Ctrl-Z are sent and the final result awaited
         :param payload: the text or PDU hex to send after the prompt
+        :param data_length: for answers with binary data after a header line
+            (Quectel ``+QIRD: <n><CR><LF><n bytes>``): called with each
+            information line, it returns how many raw bytes follow that line's
+            CR LF, or None; those bytes come back as the next "line" (latin-1
+            text, CR/LF and all)
         :returns: the information lines (echo, URCs and the final code removed)
         :raises ATCommandError: ``ERROR``/``+CME ERROR``/``+CMS ERROR`` (typed by code)
         :raises ModemTimeoutError: no final result within ``timeout``
@@ -642,7 +661,9 @@ class ATChannel:
         attempt = 0
         while True:
             try:
-                return self._command_once(command, timeout, expect_prompt, payload)
+                return self._command_once(
+                    command, timeout, expect_prompt, payload, data_length
+                )
             except SIMBusyError:
                 if attempt >= self.sim_busy_retries:
                     raise
@@ -657,12 +678,13 @@ class ATChannel:
         timeout: Optional[float],
         expect_prompt: bool,
         payload: Union[str, bytes, None],
+        data_length: Optional[DataLength] = None,
     ) -> list[str]:
         wait = self.timeout if timeout is None else float(timeout)
         with self._command_lock:
             if self._port is None and self._dead is None:
                 self.open()
-            pending = _Pending(command, expect_prompt)
+            pending = _Pending(command, expect_prompt, data_length)
             with self._cond:
                 self._raise_if_dead()
                 self._pending = pending
@@ -764,8 +786,17 @@ class ATChannel:
         with self._cond:
             self._buffer += text
             while True:
+                if self._raw_left > 0:
+                    if not self._take_raw():
+                        break
+                    continue
                 cut = _find_terminator(self._buffer)
                 if cut is None:
+                    break
+                if self._data_header(cut[0]):
+                    continue
+                if self._raw_left < 0:  # a header whose CR LF is not complete yet
+                    self._raw_left = 0
                     break
                 line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1] :]
                 self._route(line)
@@ -784,6 +815,53 @@ class ATChannel:
                 logger.warning("dropping %d bytes without a line end", len(self._buffer))
                 self._buffer = ""
 
+    def _data_header(self, end: int) -> bool:
+        """Whether the line ending at ``end`` announces raw bytes (then it is consumed).
+
+        Callers hold ``self._cond``. Only the header's own CR LF is taken: the
+        payload may itself start with CR or LF. Sets ``_raw_left`` to -1 when
+        the header's line end has not fully arrived.
+        """
+        pending = self._pending
+        if pending is None or pending.data_length is None or pending.final is not None:
+            return False
+        head = self._buffer[:end].strip(" \r\n")
+        if not head or pending.router.classify(head) is not LineKind.INFO:
+            return False
+        count = pending.data_length(head)
+        if not count or count < 0:
+            return False
+        rest = self._buffer[end:]
+        if rest.startswith("\r\n"):
+            skip = 2
+        elif rest.startswith("\n") or (rest.startswith("\r") and len(rest) > 1):
+            skip = 1
+        else:
+            self._raw_left = -1
+            return False
+        self._buffer = rest[skip:]
+        traffic_logger.debug("<- %s (then %d bytes)", head, count)
+        pending.lines.append(head)
+        self._raw_left = count
+        self._raw_parts = []
+        return True
+
+    def _take_raw(self) -> bool:
+        """Move announced raw bytes from the buffer to the pending command."""
+        if not self._buffer:
+            return False
+        take = self._buffer[: self._raw_left]
+        self._buffer = self._buffer[len(take) :]
+        self._raw_left -= len(take)
+        self._raw_parts.append(take)
+        if self._raw_left == 0:
+            data, self._raw_parts = "".join(self._raw_parts), []
+            traffic_logger.debug("<- <%d bytes of data>", len(data))
+            pending = self._pending
+            if pending is not None:
+                pending.lines.append(data)
+        return True
+
     def _route(self, line: str) -> None:
         stripped = line.strip(" \r\n")
         if self._urc_body_for is not None:
@@ -794,6 +872,10 @@ class ATChannel:
                 traffic_logger.debug("<- %s (body of %s)", stripped, name)
                 return
         pending = self._pending
+        if pending is not None and pending.final is not None:
+            # the command is over (its thread has not yet picked the result up):
+            # what follows is unsolicited, e.g. +QIOPEN: 0,0 right after OK
+            pending = None
         router = pending.router if pending is not None else LineRouter(None)
         kind = router.classify(line)
         if kind is LineKind.EMPTY:

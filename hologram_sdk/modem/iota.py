@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from hologram_sdk.modem.modem import Modem
+from hologram_sdk.modem.nova import Nova_U201
 from hologram_sdk.modem.profiles import IOTA_PROFILE
-from hologram_sdk.modem.usocket import USocketStack
 
 #: the reference's default device for this modem
 IOTA_DEVICE_NAME = IOTA_PROFILE.default_device
 
 
-class IOTA(Modem):
-    """A Hologram iota: ``IOTA(mode='ppp', deviceName=IOTA_DEVICE_NAME,
-    baudRate='9600', chatScriptFile=None)``, parameters as for :class:`Modem`;
-    ``mode`` is ``'ppp'`` or ``'serial'`` (the modem's own TCP sockets).
+class IOTA(Nova_U201):
+    """A Hologram iota, the 2017 name of the Nova U201: ``IOTA(mode='ppp',
+    deviceName=IOTA_DEVICE_NAME, baudRate='9600', chatScriptFile=None)``,
+    parameters as for :class:`~hologram_sdk.modem.modem.Modem`; ``mode`` is
+    ``'ppp'`` or ``'serial'`` (the modem's own TCP sockets).
     """
 
     profile = IOTA_PROFILE
-
-    def sockets(self) -> USocketStack:
-        """The modem's own TCP/UDP sockets (the reference's "serial mode").
-
-        The caller closes the returned stack; the sockets share the modem's port.
-        """
-        return USocketStack(self._at())

@@ -32,6 +32,7 @@ from hologram_sdk.base.errors import (
 from hologram_sdk.base.events import Event
 from hologram_sdk.modem import pdu
 from hologram_sdk.modem.at import URC, ATChannel
+from hologram_sdk.modem.control import ModemControl
 from hologram_sdk.modem.ports import Opener
 from hologram_sdk.modem.profiles import GENERIC_PROFILE, ModemProfile
 
@@ -323,7 +324,7 @@ def _plain(lines: list[str], prefix: Optional[str] = None) -> Optional[str]:
     return None
 
 
-class Modem:
+class Modem(ModemControl):
     """A cellular modem on a serial port (the reference's ``Modem`` base class).
 
     Constructing one never touches the hardware: the port opens on first use

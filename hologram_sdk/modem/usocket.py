@@ -210,6 +210,11 @@ class ModemSocket:
         sent = 0
         view = bytes(data)
         while sent < len(view):
+            if self.peer_closed:
+                raise ModemError(
+                    f"socket {self.id} was closed by the peer (+UUSOCL) "
+                    f"after {sent} of {len(view)} bytes"
+                )
             chunk = view[sent : sent + WRITE_CHUNK]
             payload = chunk.hex().upper() if self.stack.hex_mode else chunk.decode("latin-1")
             lines = self.stack.channel.command(

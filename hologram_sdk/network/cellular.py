@@ -25,14 +25,12 @@ import enum
 import logging
 import os
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from hologram_sdk.base.errors import (
-    ATCommandError,
     ConfigurationError,
     HologramError,
     ModemError,
@@ -206,9 +204,10 @@ class Cellular:
         mode = str(getattr(modem, "mode", "ppp")).lower()
         if mode not in ("ppp", "serial"):
             raise ConfigurationError(f"unknown modem mode {mode!r}: use 'ppp' or 'serial'")
-        if mode == "serial" and not callable(getattr(modem, "sockets", None)):
+        if mode == "serial" and getattr(modem, "socket_family", None) is None:
             raise ConfigurationError(
-                f"{type(modem).__name__} has no modem sockets: serial mode needs a u-blox IOTA"
+                f"{type(modem).__name__} has no modem sockets: serial mode needs a modem "
+                "with a socket family (IOTA, Nova_U201, NovaM, BG96, EC21, EC25)"
             )
         self.event = event if event is not None else getattr(modem, "event", None) or Event()
         self.pppd_path = pppd_path
@@ -493,9 +492,10 @@ class Cellular:
             stack = modem.sockets()
         except (ModemError, SerialError) as exc:
             return self._fail(CLOUD_ERR_CONNECT, f"the modem's data context failed: {exc}")
+        connect_timeout = float(getattr(modem.socket_family, "connect_timeout", 20.0))
         with self._state_lock:
             self._stack = stack
-            self._transport = ModemSocketTransport(stack)
+            self._transport = ModemSocketTransport(stack, connect_timeout=connect_timeout)
             self._serial_ip = ip
             self._link = None
             self._status = CLOUD_CONNECTED
@@ -506,18 +506,10 @@ class Cellular:
         return True
 
     def _activate_pdp(self, deadline: float) -> Optional[str]:
-        """u-blox internal context: ``+UPSND``/``+UPSD``/``+UPSDA`` (as the SDK drove it)."""
-        modem = self.modem
-        active = _upsnd(modem.command("AT+UPSND=0,8"), 8) == "1"
-        if not active:
-            modem.command(f'AT+UPSD=0,1,"{self.apn}"')
-            modem.command('AT+UPSD=0,7,"0.0.0.0"')
-            left = max(1.0, min(30.0, deadline - self._clock()))
-            modem.command("AT+UPSDA=0,3", timeout=left)
-        try:
-            return _upsnd(modem.command("AT+UPSND=0,0"), 0)
-        except ATCommandError:
-            return None
+        """The modem's own data context, as its socket family brings it up."""
+        left = max(1.0, deadline - self._clock())
+        ip: Optional[str] = self.modem.activate_data(self.apn, left)
+        return ip
 
     def _after_up(self) -> None:
         with self._state_lock:
@@ -547,7 +539,7 @@ class Cellular:
         if stack is not None:
             stack.close()
             with contextlib.suppress(HologramError):
-                self.modem.command("AT+UPSDA=0,4")
+                self.modem.deactivate_data()
         set_ips = getattr(self.modem, "set_ip_addresses", None)
         if callable(set_ips):
             set_ips(None, None)
@@ -631,14 +623,3 @@ def signal_dbm(signal: Any) -> Optional[int]:
         return dbm
     rssi = getattr(signal, "rssi", 99)
     return -113 + 2 * rssi if isinstance(rssi, int) and 0 <= rssi <= 31 else None
-
-
-_UPSND_RE = re.compile(r'^\+UPSND:\s*\d+\s*,\s*(\d+)\s*,\s*"?([^"]*)"?')
-
-
-def _upsnd(lines: list[str], param: int) -> Optional[str]:
-    for line in lines:
-        match = _UPSND_RE.match(line.strip())
-        if match and int(match.group(1)) == param:
-            return match.group(2)
-    return None

@@ -1,11 +1,21 @@
-"""Serial mode: the cloud's TCP traffic carried by the modem's own sockets (u-blox +USO*).
+"""Serial mode: the cloud's TCP traffic carried by the modem's own sockets.
+
+Both socket families drive it the same way (:mod:`hologram_sdk.modem.sockets`):
+the transport and the listener are given a socket table and call only
+``create``/``connect``/``send``/``receive``/``listen``/``accept``/``close``,
+whether that is u-blox ``+USOCR``/``+USOCO``/``+USOWR``/``+UUSORD``/``+USOLI``
+or Quectel ``+QIOPEN``/``+QISENDEX``/``+QIURC``/``+QIRD``/``"TCP LISTENER"``.
 
 :class:`ModemSocketTransport` has the signature of
 :func:`hologram_sdk.transport.tcp.send_request`, so a cloud sends through
-``+USOCR``/``+USOCO``/``+USOWR`` and reads the reply announced by ``+UUSORD``
-without knowing it. :class:`ModemSocketListener` is the inbound side: it
-listens with ``+USOLI`` and hands each accepted connection's bytes (one
-connection, one message, ended by the peer's close) to a callback.
+the modem without knowing it. :class:`ModemSocketListener` is the inbound
+side: it hands each accepted connection's bytes (one connection, one
+message, ended by the peer's close) to a callback.
+
+A socket the modem reports closed before the request was written, or before
+any reply byte came (``+UUSOCL``, ``+QIURC: "closed"``), is a
+:class:`~hologram_sdk.base.errors.CloudConnectionError`: the outbox keeps the
+message for the next round.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from hologram_sdk.base.errors import (
     ATCommandError,
@@ -25,7 +35,10 @@ from hologram_sdk.base.errors import (
     ModemTimeoutError,
     SerialError,
 )
-from hologram_sdk.modem.usocket import TCP, ModemSocket, USocketStack
+from hologram_sdk.modem.sockets import SocketStack
+
+#: the protocol number of TCP, as both families' ``create()`` take it
+TCP = 6
 
 __all__ = ["ModemSocketListener", "ModemSocketTransport"]
 
@@ -39,11 +52,11 @@ class ModemSocketTransport:
     """Send one request over a modem TCP socket and return the reply.
 
     :param stack: the modem's socket table (closed by its owner, not here)
-    :param connect_timeout: the most one ``+USOCO`` may take (the request's
+    :param connect_timeout: the most one socket connect may take (the request's
         own timeout also bounds it)
     """
 
-    def __init__(self, stack: USocketStack, *, connect_timeout: float = 20.0) -> None:
+    def __init__(self, stack: SocketStack, *, connect_timeout: float = 20.0) -> None:
         self.stack = stack
         self.connect_timeout = float(connect_timeout)
         self._lock = threading.Lock()  # one request at a time on the modem
@@ -84,7 +97,7 @@ class ModemSocketTransport:
 
     def _exchange(
         self,
-        sock: ModemSocket,
+        sock: Any,
         host: str,
         port: int,
         payload: bytes,
@@ -111,7 +124,7 @@ class ModemSocketTransport:
             if left <= 0:
                 break
             try:
-                chunk = sock.receive(_READ_SIZE, timeout=left)
+                chunk: bytes = sock.receive(_READ_SIZE, timeout=left)
             except ModemTimeoutError:
                 break
             except (ModemError, SerialError) as exc:
@@ -119,7 +132,11 @@ class ModemSocketTransport:
                     return data
                 raise CloudConnectionError(f"reading the reply from {where} failed: {exc}") from exc
             if not chunk:
-                return data
+                if data:
+                    return data
+                raise CloudConnectionError(
+                    f"the modem's socket to {where} was closed before any reply came"
+                )
             data += chunk
             if is_complete is not None and is_complete(data, False):
                 return data
@@ -155,7 +172,7 @@ class ModemSocketListener:
 
     def __init__(
         self,
-        stack: USocketStack,
+        stack: SocketStack,
         port: int,
         on_message: Callable[[bytes], object],
         *,
@@ -220,7 +237,7 @@ class ModemSocketListener:
                 return
             self._read_message(conn)
 
-    def _read_message(self, conn: ModemSocket) -> None:
+    def _read_message(self, conn: Any) -> None:
         data = b""
         dropped = False
         try:
