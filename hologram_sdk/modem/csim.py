@@ -19,8 +19,10 @@ Status words a modem may hand through (TS 102 221 §10.2, TS 51.011 §9.4):
 * ``90 00``: done; anything else is a refusal, raised as
   :class:`~hologram_sdk.errors.SIMAuthenticationError` naming the status word.
 
-Everything here but :func:`authenticate` is pure. RAND, SRES and Kc are
-secrets of the SIM's owner: none of them is logged.
+The APDU and the answer's data are the SIM-OTP codec's
+(:mod:`hologram_sdk.wire.auth.simotp`); this module adds the ``AT+CSIM``
+framing and the status-word handling. Everything here is pure. RAND, SRES
+and Kc are secrets of the SIM's owner: none of them is logged.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from hologram_sdk.base.errors import ConfigurationError, ModemError, SIMAuthenticationError
+from hologram_sdk.wire.auth import simotp
 
 #: RAND is 128 bits
-RAND_LENGTH = 16
+RAND_LENGTH = simotp.RAND_SIZE
 #: at most this many GET RESPONSE / Le retries before giving up
 MAX_CHAINED = 4
 
@@ -105,9 +108,8 @@ def authenticate_apdu(rand: bytes, le: int = 0) -> bytes:
     """
     if not isinstance(rand, (bytes, bytearray)) or len(rand) != RAND_LENGTH:
         raise ConfigurationError(f"RAND must be {RAND_LENGTH} bytes")
-    return bytes((0x00, 0x88, 0x00, 0x80, 1 + RAND_LENGTH, RAND_LENGTH)) + bytes(rand) + bytes(
-        (le & 0xFF,)
-    )
+    apdu = bytes.fromhex(simotp.authenticate_apdu(bytes(rand)))
+    return apdu[:-1] + bytes((le & 0xFF,))
 
 
 def parse_csim(args: str) -> bytes:
@@ -139,11 +141,13 @@ def parse_gsm_auth(data: bytes) -> GsmAuthResult:
 
     :raises ModemError: the data is not ``04 SRES 08 Kc``
     """
-    if len(data) < 14 or data[0] != 4 or data[5] != 8:
+    try:
+        sres, kc = simotp.parse_authenticate_data(data.hex())
+    except ValueError as exc:
         raise ModemError(
             f"unexpected GSM AUTHENTICATE data ({len(data)} bytes): want 04 <SRES> 08 <Kc>"
-        )
-    return GsmAuthResult(bytes(data[1:5]), bytes(data[6:14]))
+        ) from exc
+    return GsmAuthResult(bytes(sres), bytes(kc))
 
 
 #: sends one AT+CSIM line and returns the response APDU bytes

@@ -58,7 +58,7 @@ def test_qgpsloc_mode_2_answer():
         "13/04/2011,09:54:51.000,45.6,181,49,1",  # longitude out of range
         "13/04/2011,09:54:51.000,nan,13.0,49,1",
         "13/04/2011,09:54:51.000,45.6,13.0,49,-3",  # negative uncertainty
-        "13/04/2011,09:54:51.000,4５.6,13.0,49,1",  # a full-width digit
+        "13/04/2011,09:54:51.000,4\uff15.6,13.0,49,1",  # a full-width digit
     ],
 )
 def test_bad_uuloc_is_a_modem_error(args):

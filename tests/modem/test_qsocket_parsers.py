@@ -71,7 +71,7 @@ def test_raw_data_after_a_header_survives_any_bytes_and_any_split(size, payload)
     data = b"\r\n+QIRD: %d\r\n" % len(payload) + payload + b"\r\nOK\r\n"
     feed_in_pieces(channel, data, size)
     assert pending.final is not None and pending.final.success
-    assert pending.lines == ["+QIRD: %d" % len(payload), payload.decode("latin-1")]
+    assert pending.lines == [f"+QIRD: {len(payload)}", payload.decode("latin-1")]
 
 
 def test_lines_after_the_final_result_are_unsolicited():
