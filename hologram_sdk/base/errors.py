@@ -34,6 +34,7 @@ Builtin bases are mixed in where they fit, so ``except TimeoutError`` or
     │   ├── ModemTimeoutError (TimeoutError)   no final result code in time
     │   └── SIMAuthenticationError             +CSIM AUTHENTICATE refused (status word)
     └── NetworkError (ConnectionError)         bringing the link up or keeping it
+        ├── ModemNotFoundError                 no supported modem answered on USB
         ├── PermissionDeniedError (PermissionError)  pppd needs root
         └── PPPError                           pppd could not start or run
             └── PPPConnectionError             pppd exited with a known code
@@ -228,6 +229,11 @@ class SIMAuthenticationError(ModemError):
 
 class NetworkError(HologramError, ConnectionError):
     """The network link could not be brought up or was lost."""
+
+
+class ModemNotFoundError(NetworkError):
+    """No supported modem answered on USB (``network='cellular'``); the message says
+    "Modem not detected" (0.10's words) and names the ids looked for."""
 
 
 class PermissionDeniedError(NetworkError, PermissionError):

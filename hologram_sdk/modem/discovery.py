@@ -1,4 +1,9 @@
-"""Find modems: scan sysfs for known USB ids, map interfaces to ttys, probe with ``AT``."""
+"""Find modems: scan sysfs for known USB ids, map interfaces to ttys, probe with ``AT``.
+
+The ids come from the driver registry (:mod:`hologram_sdk.modem.registry`),
+tried in its order; ``network='cellular'`` takes :func:`find_first_modem`.
+Every function takes the sysfs and ``/dev`` roots, so tests build a fake tree.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ import os
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from hologram_sdk.base.errors import HologramError
+from hologram_sdk.base.errors import HologramError, ModemNotFoundError
 from hologram_sdk.modem.at import ATChannel
 from hologram_sdk.modem.ports import Opener
-from hologram_sdk.modem.registry import driver_names, profile_for_usb_id
+from hologram_sdk.modem.profiles import ModemProfile
+from hologram_sdk.modem.registry import drivers
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +87,10 @@ def scan_usb(
     except OSError:
         logger.debug("no %s", devices_dir)
         return []
-    wanted = set(profiles) if profiles is not None else set(driver_names())
+    known = [driver.profile for driver in drivers()]
+    wanted = [p for p in known if profiles is None or p.name in profiles]
     found: list[Candidate] = []
+    at_first: dict[tuple[str, int], bool] = {}  # the profile's AT interface is tried first
     for name in entries:
         if ":" in name:  # an interface, reached through its device below
             continue
@@ -91,8 +99,8 @@ def scan_usb(
         product = _read(os.path.join(device_dir, "idProduct"))
         if not vendor or not product:
             continue
-        profile = profile_for_usb_id(vendor, product)
-        if profile is None or profile.name not in wanted:
+        profile = _first_with_id(wanted, vendor, product)
+        if profile is None:
             continue
         logger.debug("found %s (%s:%s) at %s", profile.name, vendor, product, name)
         try:
@@ -109,6 +117,7 @@ def scan_usb(
             except ValueError:
                 continue
             for tty in _ttys_of_interface(interface_dir):
+                at_first.setdefault((name, interface), interface != profile.at_interface)
                 found.append(
                     Candidate(
                         os.path.join(dev_root, tty),
@@ -119,9 +128,36 @@ def scan_usb(
                         name,
                     )
                 )
-    order = {name: position for position, name in enumerate(driver_names())}
-    found.sort(key=lambda c: (order.get(c.profile, 99), c.usb_path, c.interface, c.device))
+    order = {profile.name: position for position, profile in enumerate(known)}
+    found.sort(
+        key=lambda c: (
+            order.get(c.profile, 99),
+            c.usb_path,
+            at_first.get((c.usb_path, c.interface), True),
+            c.interface,
+            c.device,
+        )
+    )
     return found
+
+
+def _first_with_id(
+    profiles: list[ModemProfile], vendor: str, product: str
+) -> Optional[ModemProfile]:
+    """The first of ``profiles`` whose modem-mode ids include ``vendor:product``."""
+    pair = (vendor.strip().lower(), product.strip().lower())
+    return next((p for p in profiles if pair in p.usb_ids), None)
+
+
+def looked_for(profiles: Optional[list[str]] = None) -> str:
+    """The ids discovery looks for, one phrase: ``e303 12d1:1001, ...``."""
+    parts = []
+    for driver in drivers():
+        if profiles is not None and driver.name not in profiles:
+            continue
+        ids = "/".join(f"{vendor}:{product}" for vendor, product in driver.profile.usb_ids)
+        parts.append(f"{driver.name} {ids}")
+    return ", ".join(parts)
 
 
 def probe_port(device: str, *, timeout: float = 1.0, opener: Optional[Opener] = None) -> bool:
@@ -167,3 +203,41 @@ def find_at_port(
             logger.debug("found working port at %s", candidate.device)
             return replace(candidate, responds=True)
     return None
+
+
+def find_first_modem(
+    sysfs_root: str = "/sys",
+    dev_root: str = "/dev",
+    *,
+    prober: Optional[Prober] = None,
+    profiles: Optional[list[str]] = None,
+) -> Candidate:
+    """The first supported modem on USB whose tty answers ``AT`` (``network='cellular'``).
+
+    Drivers are tried in the registry's order, each device's AT interface first.
+
+    :param prober: ``prober(device) -> bool`` (default: :func:`probe_port`)
+    :param profiles: only these driver names (default: every registered one)
+    :raises ModemNotFoundError: none; the message names the ids looked for
+    """
+    check = prober or probe_port
+    candidates = scan_usb(sysfs_root, dev_root, profiles=profiles)
+    for candidate in candidates:
+        if check(candidate.device):
+            logger.info(
+                "found %s (%s:%s) on %s",
+                candidate.profile,
+                candidate.vendor,
+                candidate.product,
+                candidate.device,
+            )
+            return replace(candidate, responds=True)
+    where = os.path.join(sysfs_root, "bus", "usb", "devices")
+    if candidates:
+        raise ModemNotFoundError(
+            f"Modem not detected: no modem answered AT on "
+            f"{', '.join(c.device for c in candidates)} (looked for {looked_for(profiles)})"
+        )
+    raise ModemNotFoundError(
+        f"Modem not detected: no supported modem in {where} (looked for {looked_for(profiles)})"
+    )

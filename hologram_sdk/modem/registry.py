@@ -16,10 +16,16 @@ from typing import TYPE_CHECKING, Optional
 
 from hologram_sdk.base.errors import ConfigurationError, UnknownInterfaceError
 from hologram_sdk.modem.profiles import (
+    BG96_PROFILE,
     E303_PROFILE,
+    E372_PROFILE,
+    EC21_PROFILE,
+    EC25_PROFILE,
     GENERIC_PROFILE,
     IOTA_PROFILE,
     MS2131_PROFILE,
+    NOVA_U201_PROFILE,
+    NOVAM_PROFILE,
     ModemProfile,
 )
 
@@ -103,6 +109,8 @@ def get_driver(name: str) -> ModemDriver:
     key = str(name).strip().lower()
     with _lock:
         found = _drivers.get(key)
+        if found is None:  # another name of the same model (u201, r410...)
+            found = next((d for d in _drivers.values() if key in d.profile.aliases), None)
     if found is None:
         raise UnknownInterfaceError(
             f"unknown modem profile {name!r}; valid: {', '.join(sorted(driver_names()))}"
@@ -146,4 +154,11 @@ def driver_for_interface(interface: str) -> Optional[ModemDriver]:
 
 register_driver(ModemDriver(E303_PROFILE, "hologram_sdk.modem.e303:E303"))
 register_driver(ModemDriver(MS2131_PROFILE, "hologram_sdk.modem.ms2131:MS2131"))
+register_driver(ModemDriver(E372_PROFILE, "hologram_sdk.modem.e372:E372"))
+register_driver(ModemDriver(BG96_PROFILE, "hologram_sdk.modem.quectel:BG96"))
+register_driver(ModemDriver(EC21_PROFILE, "hologram_sdk.modem.quectel:EC21"))
+register_driver(ModemDriver(EC25_PROFILE, "hologram_sdk.modem.quectel:EC25"))
+register_driver(ModemDriver(NOVA_U201_PROFILE, "hologram_sdk.modem.nova:Nova_U201"))
+register_driver(ModemDriver(NOVAM_PROFILE, "hologram_sdk.modem.nova:NovaM"))
+# the Nova U201 under its 2017 name (same USB ids: discovery finds it as 'nova' first)
 register_driver(ModemDriver(IOTA_PROFILE, "hologram_sdk.modem.iota:IOTA"))

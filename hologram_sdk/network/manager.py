@@ -11,7 +11,6 @@ from hologram_sdk.base.errors import (
     CloudConnectionError,
     ConfigurationError,
     HologramError,
-    NetworkError,
     UnknownInterfaceError,
 )
 from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
@@ -28,6 +27,9 @@ _CONNECTED, _DISCONNECTED = 1, 0
 #: their name (the system manages those links). Value: what ``repr`` shows.
 CELLULAR_010 = "cellular"
 STUB_INTERFACES_010 = {"ethernet": "Ethernet", "wifi": "Wifi", "ble": "BLE"}
+
+#: what the 2017 reference documents ``listAvailableInterfaces()`` as a subset of
+REFERENCE_INTERFACES = frozenset({"", "cellular-e303", "cellular-iota", "cellular-ms2131"})
 
 
 class NetworkManager:
@@ -60,7 +62,7 @@ class NetworkManager:
         if not isinstance(name, str) or (
             name and not known_010 and driver_for_interface(name) is None
         ):
-            valid = ", ".join(repr(n) for n in self.listAvailableInterfaces())
+            valid = ", ".join(repr(n) for n in supported_interfaces())
             raise UnknownInterfaceError(f"Invalid network type: {network}; valid: {valid}")
         self._log = logger.getChild(type(self).__name__)
         self.event = event
@@ -243,8 +245,10 @@ class NetworkManager:
     # --- the reference's API ------------------------------------------------------------
 
     def listAvailableInterfaces(self) -> list[str]:
-        """The interface names this SDK supports, sorted."""
-        return ["", *interface_names()]
+        """The 2017 interface names, sorted (the reference documents a subset of
+        ``''``, ``cellular-e303``, ``cellular-iota``, ``cellular-ms2131``); every
+        name accepted is in :func:`supported_interfaces`."""
+        return [name for name in supported_interfaces() if name in REFERENCE_INTERFACES]
 
     def getConnectionStatus(self) -> int:
         """The reference's status code (0, 1, 3, 5 or 12)."""
@@ -352,18 +356,19 @@ class NetworkManager:
 
     def _discover_modem(self) -> Any:
         """0.10's ``network='cellular'``: the first registered modem found on USB that
-        answers ``AT`` (the modem registry's order).
+        answers ``AT`` (the registry's order, each device's AT interface first),
+        named at INFO.
 
-        :raises NetworkError: none was found (0.10's ``'Modem not detected'``)
+        :raises ModemNotFoundError: none was found (a :class:`NetworkError`: 0.10's
+            ``'Modem not detected'``, with the ids looked for)
         """
-        from hologram_sdk.modem.discovery import probe_port, scan_usb
+        from hologram_sdk.modem.discovery import find_first_modem
         from hologram_sdk.modem.registry import get_driver
 
-        for candidate in scan_usb(self._sysfs_root, self._dev_root):
-            if probe_port(candidate.device):
-                self._log.info("Found %s on %s", candidate.profile, candidate.device)
-                return get_driver(candidate.profile).load()(deviceName=candidate.device)
-        raise NetworkError("Modem not detected: no supported modem answered on USB")
+        first = find_first_modem(self._sysfs_root, self._dev_root)
+        cls = get_driver(first.profile).load()
+        self._log.info("Found %s (%s) on %s", cls.__name__, cls.profile.description, first.device)
+        return cls(deviceName=first.device)
 
 
 def _link_down(host: str, port: int, *args: Any, **kwargs: Any) -> bytes:
@@ -420,3 +425,10 @@ class _DeferredListener:
         with self._manager._lock:
             if self in self._manager._listeners:
                 self._manager._listeners.remove(self)
+
+
+def supported_interfaces() -> list[str]:
+    """Every network name accepted, sorted: ``''``, ``cellular-<driver>`` for each
+    registered driver, and 0.10's ``cellular`` (the first modem found on USB),
+    ``ethernet``, ``wifi`` and ``ble``."""
+    return sorted(["", CELLULAR_010, *STUB_INTERFACES_010, *interface_names()])

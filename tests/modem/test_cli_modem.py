@@ -85,6 +85,7 @@ def test_typed_errors_are_one_line(make_emulator):
 
 def test_unknown_profile_and_missing_port(tmp_path):
     done = hologram("modem", "--profile", "nokia", "info")
-    assert done.returncode == 2 and "valid: e303, iota, ms2131" in done.stderr
+    assert done.returncode == 2
+    assert "valid: bg96, e303, e372, ec21, ec25, iota, ms2131, nova, novam" in done.stderr
     done = hologram("modem", "--port", str(tmp_path / "ttyUSB7"), "info")
     assert done.returncode == 1 and "no such serial port" in done.stderr

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hologram_sdk.errors import ConfigurationError, ModemError, SIMAuthenticationError
+from hologram_sdk.base.errors import ConfigurationError, ModemError, SIMAuthenticationError
 from hologram_sdk.modem import csim
 from tests.fuzz_settings import FACTOR, FUZZ
 

@@ -2,7 +2,16 @@
 
 import os
 
-from hologram_sdk.modem.discovery import find_at_port, find_modems, probe_port, scan_usb
+import pytest
+
+from hologram_sdk.base.errors import ModemNotFoundError
+from hologram_sdk.modem.discovery import (
+    find_at_port,
+    find_first_modem,
+    find_modems,
+    probe_port,
+    scan_usb,
+)
 
 
 def write(path, text):
@@ -41,8 +50,8 @@ def test_scan_maps_interfaces_to_ttys(tmp_path):
         ("e303", "/dev/ttyUSB2", 2),
         ("ms2131", "/dev/ttyUSB4", 0),
         ("ms2131", "/dev/ttyUSB5", 2),
-        ("iota", "/dev/ttyACM0", 0),
-        ("iota", "/dev/ttyACM1", 2),
+        ("nova", "/dev/ttyACM0", 0),  # the iota's hardware: its later name comes first
+        ("nova", "/dev/ttyACM1", 2),
     ]
     assert found[0].usb_path == "1-1.3" and (found[0].vendor, found[0].product) == ("12d1", "1001")
     assert scan_usb(str(sysfs), "/dev", profiles=["iota"])[0].device == "/dev/ttyACM0"
@@ -71,3 +80,57 @@ def test_probe_finds_the_port_that_answers(tmp_path, make_emulator):
     best = find_at_port(str(sysfs), str(dev), prober=lambda d: probe_port(d, timeout=0.3))
     assert best.device == str(dev / "ttyUSB2")
     assert best.profile == "e303" and best.responds
+
+
+def test_the_new_models_ids_and_their_at_interface_first(tmp_path):
+    sysfs = tmp_path / "sys"
+    quectel = {i: f"ttyUSB{i}" for i in range(4)}  # DM, NMEA, AT, modem (PPP)
+    usb_device(sysfs, "1-1", "2c7c", "0296", quectel)
+    usb_device(sysfs, "1-2", "05c6", "90b2", {0: "ttyUSB10", 1: "ttyUSB11", 2: "ttyUSB12"})
+    usb_device(sysfs, "1-3", "2c7c", "0121", {2: "ttyUSB22"})
+    usb_device(sysfs, "1-4", "2c7c", "0125", {2: "ttyUSB32"})
+    usb_device(sysfs, "1-5", "12d1", "14c6", {0: "ttyUSB40"})
+    found = [(c.profile, c.device[5:], c.interface) for c in scan_usb(str(sysfs), "/dev")]
+    assert found == [
+        ("e372", "ttyUSB40", 0),
+        ("bg96", "ttyUSB2", 2),  # the AT interface before the DM and NMEA ports
+        ("bg96", "ttyUSB0", 0),
+        ("bg96", "ttyUSB1", 1),
+        ("bg96", "ttyUSB3", 3),
+        ("ec21", "ttyUSB22", 2),
+        ("ec25", "ttyUSB32", 2),
+        ("novam", "ttyUSB11", 1),
+        ("novam", "ttyUSB10", 0),
+        ("novam", "ttyUSB12", 2),
+    ]
+
+
+def test_find_first_modem_probes_and_names_what_it_found(tmp_path, make_emulator):
+    sysfs, dev = tmp_path / "sys", tmp_path / "dev"
+    usb_device(sysfs, "1-1", "2c7c", "0296", {0: "ttyUSB0", 2: "ttyUSB2"})
+    dev.mkdir()
+    os.symlink(make_emulator("e303").device, dev / "ttyUSB2")  # any modem answering AT
+    probed = []
+
+    def prober(device):
+        probed.append(os.path.basename(device))
+        return probe_port(device, timeout=0.5)
+
+    found = find_first_modem(str(sysfs), str(dev), prober=prober)
+    assert (found.profile, found.device, found.responds) == ("bg96", str(dev / "ttyUSB2"), True)
+    assert probed == ["ttyUSB2"]  # the AT port first: the DM port is never opened
+
+
+def test_no_modem_is_one_line_naming_the_ids(tmp_path):
+    sysfs = tmp_path / "sys"
+    usb_device(sysfs, "1-1", "0403", "6001", {0: "ttyUSB0"})  # an FTDI cable only
+    with pytest.raises(ModemNotFoundError) as info:
+        find_first_modem(str(sysfs), str(tmp_path / "dev"), prober=lambda d: False)
+    message = str(info.value)
+    assert "\n" not in message
+    for ids in ("e303 12d1:1001", "bg96 2c7c:0296", "novam 05c6:90b2", "nova 1546:1102/1546:1104",
+                "ec21 2c7c:0121", "ec25 2c7c:0125", "e372 12d1:14c6"):
+        assert ids in message
+    usb_device(sysfs, "1-2", "2c7c", "0125", {2: "ttyUSB2"})  # present, but silent
+    with pytest.raises(ModemNotFoundError, match=r"no modem answered AT on .*ttyUSB2"):
+        find_first_modem(str(sysfs), str(tmp_path / "dev"), prober=lambda d: False)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hologram_sdk.errors import ModemError
+from hologram_sdk.base.errors import ModemError
 from hologram_sdk.modem.location import Location, parse_qgpsloc, parse_uuloc
 from tests.fuzz_settings import FACTOR, FUZZ
 

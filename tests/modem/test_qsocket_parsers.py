@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hologram_sdk.errors import ModemError
+from hologram_sdk.base.errors import ModemError
 from hologram_sdk.modem.at import ATChannel, _Pending
 from hologram_sdk.modem.qsocket import (
     QiUrc,

@@ -29,7 +29,7 @@ from hologram_sdk.emulator.cloud import LocalCloud
 from hologram_sdk.modem.e303 import E303
 from hologram_sdk.modem.iota import IOTA
 from hologram_sdk.network.cellular import Cellular, ReconnectPolicy
-from hologram_sdk.network.manager import NetworkManager
+from hologram_sdk.network.manager import NetworkManager, supported_interfaces
 from tests.network.conftest import require_chat
 from tests.support.net import free_port, wait_for
 
@@ -56,6 +56,12 @@ def test_interfaces_and_unknown_names():
         "", "cellular-e303", "cellular-iota", "cellular-ms2131"]
     with pytest.raises(UnknownInterfaceError, match="cellular-e303"):
         NetworkManager(Event(), "cellular-nokia")
+    assert supported_interfaces() == [
+        "", "cellular", "cellular-bg96", "cellular-e303", "cellular-e372", "cellular-ec21",
+        "cellular-ec25", "cellular-iota", "cellular-ms2131", "cellular-nova", "cellular-novam"]
+    for name in supported_interfaces():
+        with NetworkManager(Event(), name) as manager:  # accepted; nothing touched
+            assert manager.interface == name
 
 
 def test_non_network_mode_status_and_events():
@@ -305,3 +311,38 @@ def test_the_reference_modem_connect_goes_through_cellular(emulator):
         assert modem.disconnect() is True
         assert manager.getConnectionStatus() == 0
     modem.close()
+
+
+def test_network_cellular_takes_the_first_supported_modem_on_usb(emulator, tmp_path, caplog):
+    """network='cellular' (the 0.10 name): sysfs ids from the registry, then AT."""
+    from hologram_sdk.base.errors import ModemNotFoundError
+    from hologram_sdk.modem.nova import Nova_U201
+
+    emu = emulator("iota")  # the U201's hardware answers on the first CDC-ACM port
+    sysfs, dev = tmp_path / "sys", tmp_path / "dev"
+    device_dir = sysfs / "bus" / "usb" / "devices" / "1-1"
+    (device_dir / "1-1:1.0" / "tty" / "ttyACM0").mkdir(parents=True)
+    (device_dir / "idVendor").write_text("1546\n")
+    (device_dir / "idProduct").write_text("1102\n")
+    (device_dir / "1-1:1.0" / "bInterfaceNumber").write_text("00\n")
+    dev.mkdir()
+    (dev / "ttyACM0").symlink_to(emu.device)
+    with caplog.at_level("INFO"), NetworkManager(
+            Event(), "cellular", sysfs_root=str(sysfs), dev_root=str(dev)) as manager:
+        modem = manager.modem
+        assert type(modem) is Nova_U201
+        assert modem.deviceName == str(dev / "ttyACM0")
+        assert modem.imei == emu.imei
+    assert any("Found Nova_U201" in r.getMessage() and "ttyACM0" in r.getMessage()
+               for r in caplog.records)
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cloud = CustomCloud(None, network="cellular", send_host="127.0.0.1", send_port=free_port(),
+                        outbox=False)
+    cloud.network.configure(sysfs_root=str(empty), dev_root=str(empty))
+    try:
+        with pytest.raises(ModemNotFoundError, match=r"looked for e303 12d1:1001, .*bg96 2c7c"):
+            cloud.network.connect(timeout=5)
+    finally:
+        cloud.close()
