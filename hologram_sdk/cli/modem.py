@@ -76,9 +76,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "device path or any serial URL (sim://bg96 for the built-in emulator); without "
         f"--port or --profile the first supported modem on USB is used ({names}).",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--port", help="device path or URL (e.g. /dev/ttyUSB2, sim://bg96)")
-    where.add_argument("--profile", help=f"modem model ({names}; also u201, r410...)")
+    parser.add_argument("--port", help="device path or URL (e.g. /dev/ttyUSB2, sim://bg96)")
+    parser.add_argument("--profile", help=f"modem model ({names}; also u201, r410...): its "
+                        "driver, on --port or else on its default port")
     parser.add_argument("--baud", default="9600", help="serial speed (default 9600)")
     parser.add_argument(
         "--timeout", type=timeout_value, default=5.0, help="seconds per AT command (default 5)"
@@ -128,7 +128,7 @@ def _target(args: argparse.Namespace) -> tuple[Optional[str], Optional[str]]:
 
     profile_name: Optional[str] = args.profile
     port: Optional[str] = args.port
-    if port and port.startswith("sim://"):
+    if port and port.startswith("sim://") and not profile_name:
         profile_name = urllib.parse.urlsplit(port).netloc or None
     if profile_name:
         profile = get_profile(profile_name)

@@ -25,6 +25,7 @@ from hologram_sdk.modem import csim
 from hologram_sdk.modem.at import URC, ATChannel
 from hologram_sdk.modem.location import (
     QUECTEL_NO_FIX,
+    QUECTEL_SESSION_INACTIVE,
     QUECTEL_SESSION_ONGOING,
     Location,
     parse_qgpsloc,
@@ -207,14 +208,14 @@ class ModemControl:
             self.command("AT+QGPS=1")
             started = True
         except ATCommandError as exc:
-            if exc.cme_code != QUECTEL_SESSION_ONGOING:
+            if _gnss_code(exc) != QUECTEL_SESSION_ONGOING:
                 raise
         try:
             while True:
                 try:
                     lines = self.command("AT+QGPSLOC=2")
                 except ATCommandError as exc:
-                    if exc.cme_code != QUECTEL_NO_FIX:
+                    if _gnss_code(exc) != QUECTEL_NO_FIX:
                         raise
                 else:
                     for line in lines:
@@ -265,3 +266,18 @@ class ModemControl:
 
     def _command(self, line: str, timeout: Optional[float]) -> list[str]:
         return self.command(line, timeout=timeout)
+
+
+#: Quectel GNSS errors in verbose form (``AT+CMEE=2``), by their numbers
+_GNSS_TEXTS = {
+    "session is ongoing": QUECTEL_SESSION_ONGOING,
+    "session not active": QUECTEL_SESSION_INACTIVE,
+    "not fixed now": QUECTEL_NO_FIX,
+}
+
+
+def _gnss_code(exc: ATCommandError) -> Optional[int]:
+    """The Quectel GNSS error number of ``exc``, from its code or its verbose text."""
+    if exc.cme_code is not None:
+        return exc.cme_code
+    return _GNSS_TEXTS.get((exc.text or "").strip().lower())

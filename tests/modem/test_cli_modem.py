@@ -89,3 +89,44 @@ def test_unknown_profile_and_missing_port(tmp_path):
     assert "valid: bg96, e303, e372, ec21, ec25, iota, ms2131, nova, novam" in done.stderr
     done = hologram("modem", "--port", str(tmp_path / "ttyUSB7"), "info")
     assert done.returncode == 1 and "no such serial port" in done.stderr
+
+
+def test_driver_actions_with_a_profile(make_emulator):
+    emu = make_emulator("iota")
+    where = ("modem", "--port", emu.device, "--profile", "u201")
+    done = hologram(*where, "type")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Hologram Nova Global 3G/2G Cellular USB Modem (U201)"
+    done = hologram(*where, "--json", "version")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["version"]
+    assert hologram(*where, "imei").stdout.strip() == f"imei: {emu.imei}"
+    done = hologram(*where, "sim", "--json")
+    assert json.loads(done.stdout) == {"sim": "ready", "iccid": emu.iccid}
+    for action, line in (("radio-off", "AT+CFUN=0"), ("radio-on", "AT+CFUN=1"),
+                         ("reset", "AT+CFUN=16")):
+        done = hologram(*where, action)
+        assert done.returncode == 0, done.stderr
+        assert line in emu.log
+    done = hologram(*where, "command", "AT+CSQ", "-t", "3")
+    assert done.stdout.splitlines() == ["+CSQ: 20,99", "OK"]
+
+
+def test_signal_repeat_prints_until_stopped(make_emulator):
+    emu = make_emulator("iota", rssi=12)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hologram_sdk", "modem", "--port", emu.device, "signal",
+         "--repeat", "0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with proc:
+        try:
+            lines = [proc.stdout.readline() for _ in range(3)]
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    assert all(line.startswith("rssi 12 ") for line in lines)
+
+
+def test_connect_is_handed_to_hologram_network(make_emulator, tmp_path):
+    done = hologram("modem", "--port", "sim://e303", "disconnect")
+    assert "'hologram modem disconnect' is 'hologram network disconnect' now" in done.stderr
+    assert "Traceback" not in done.stderr
