@@ -21,7 +21,7 @@ from hologram_sdk.base.errors import (
     DriverNotAvailableError,
     ModemError,
 )
-from hologram_sdk.modem import csim
+from hologram_sdk.modem import simauth
 from hologram_sdk.modem.at import URC, ATChannel
 from hologram_sdk.modem.location import (
     QUECTEL_NO_FIX,
@@ -41,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 #: seconds ``location()`` waits by default (CellLocate is asked for a 10 s answer)
 LOCATION_TIMEOUT = 30.0
-#: seconds to wait for a +CSIM answer that comes as a URC after OK
-CSIM_LATE_TIMEOUT = 5.0
 
 
 class ModemControl:
@@ -112,34 +110,10 @@ class ModemControl:
         :param rand: the 16-byte challenge
         :returns: ``(sres, kc)``: 4 and 8 bytes
         :raises ConfigurationError: ``rand`` is not 16 bytes
-        :raises SIMAuthenticationError: the SIM refused (``.status_word``, e.g. 0x6982)
+        :raises SIMAuthenticationError: the SIM refused (``.status_word``, e.g. ``6982``)
         :raises ATCommandError: the modem refused ``AT+CSIM`` (command and CME code named)
         """
-        channel = self._at()
-        late: list[str] = []
-        arrived = threading.Event()
-
-        def on_urc(urc: URC) -> None:
-            if urc.name == "+CSIM":
-                late.append(urc.args)
-                arrived.set()
-
-        def exchange(line: str) -> bytes:
-            late.clear()
-            arrived.clear()
-            lines = channel.command(line, timeout=10.0)
-            if any(item.upper().startswith("+CSIM:") for item in lines):
-                return csim.response_from_lines(lines)
-            # some modems answer OK first and +CSIM after it
-            arrived.wait(CSIM_LATE_TIMEOUT)
-            return csim.response_from_lines(lines, late[0] if late else None)
-
-        channel.add_urc_handler(on_urc)
-        try:
-            result = csim.run_authenticate(exchange, rand)
-        finally:
-            channel.remove_urc_handler(on_urc)
-        return result.sres, result.kc
+        return simauth.sim_authenticate(self, rand)
 
     # -- location ------------------------------------------------------------------------
 

@@ -3,15 +3,12 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hologram_sdk.base.errors import ModemError
 from hologram_sdk.modem.location import Location, parse_qgpsloc, parse_uuloc
-from tests.fuzz_settings import FACTOR, FUZZ
-
-#: parsers of short lines: a tenth of the shared budget keeps each test well inside its timeout
-SOME = settings(FUZZ, max_examples=1_000 * FACTOR)
+from tests.support.fuzz import FUZZ, fuzz_share
 
 
 def test_uuloc_standard_answer():
@@ -81,7 +78,7 @@ def test_bad_qgpsloc_is_a_modem_error(args):
 
 
 @pytest.mark.fuzz
-@SOME
+@FUZZ
 @given(st.text(max_size=120))
 def test_any_text_is_a_location_or_a_modem_error(text):
     for parse in (parse_uuloc, parse_qgpsloc):
@@ -93,7 +90,7 @@ def test_any_text_is_a_location_or_a_modem_error(text):
 
 
 @pytest.mark.fuzz
-@settings(SOME, max_examples=200 * FACTOR)
+@fuzz_share(5)  # each example formats and parses a whole fix
 @given(
     lat=st.floats(-90, 90, allow_nan=False),
     lon=st.floats(-180, 180, allow_nan=False),

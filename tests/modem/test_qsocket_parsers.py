@@ -1,7 +1,7 @@
 """Quectel socket URCs and +QIRD, and the AT channel's raw data after a header line."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hologram_sdk.base.errors import ModemError
@@ -13,10 +13,7 @@ from hologram_sdk.modem.qsocket import (
     parse_qiurc,
     qi_error,
 )
-from tests.fuzz_settings import FACTOR, FUZZ
-
-#: parsers of short lines: a tenth of the shared budget keeps each test well inside its timeout
-SOME = settings(FUZZ, max_examples=1_000 * FACTOR)
+from tests.support.fuzz import FUZZ
 
 
 def test_qiopen():
@@ -86,7 +83,7 @@ def test_lines_after_the_final_result_are_unsolicited():
 
 
 @pytest.mark.fuzz
-@SOME
+@FUZZ
 @given(st.text(max_size=60))
 def test_any_qiurc_text_parses_or_is_a_modem_error(text):
     try:
@@ -97,7 +94,7 @@ def test_any_qiurc_text_parses_or_is_a_modem_error(text):
 
 
 @pytest.mark.fuzz
-@SOME
+@FUZZ
 @given(st.binary(max_size=300), st.integers(1, 9))
 def test_any_payload_round_trips(payload, size):
     channel = ATChannel("loop://")
