@@ -37,6 +37,13 @@ _LAZY = {
     "E303": "hologram_sdk.modem.e303",
     "MS2131": "hologram_sdk.modem.ms2131",
     "IOTA": "hologram_sdk.modem.iota",
+    "Nova_U201": "hologram_sdk.modem.nova",
+    "NovaM": "hologram_sdk.modem.nova",
+    "BG96": "hologram_sdk.modem.quectel",
+    "EC21": "hologram_sdk.modem.quectel",
+    "EC25": "hologram_sdk.modem.quectel",
+    "E372": "hologram_sdk.modem.e372",
+    "Location": "hologram_sdk.modem.location",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -3,13 +3,19 @@
 import hologram_sdk
 
 EXPECTED = [
-    "__version__", "Cellular", "Cloud", "CustomCloud", "E303", "Event", "HologramCloud",
-    "IOTA", "MS2131", "Modem", "NetworkManager", "Outbox", "ResultCode",
+    "__version__", "BG96", "Cellular", "Cloud", "CustomCloud", "E303", "E372",
+    "EC21", "EC25", "Event", "HologramCloud", "IOTA", "Location", "MS2131",
+    "Modem", "NetworkManager", "NovaM", "Nova_U201", "Outbox", "ResultCode",
 ]
 
 
 def test_all_is_pinned():
     assert hologram_sdk.__all__ == EXPECTED
+
+
+def test_every_modem_name_resolves():
+    for name in ("Nova_U201", "NovaM", "BG96", "EC21", "EC25", "E372", "Location"):
+        assert getattr(hologram_sdk, name).__name__ == name
 
 
 def test_every_cloud_name_resolves():
