@@ -130,3 +130,16 @@ def test_connect_is_handed_to_hologram_network(make_emulator, tmp_path):
     done = hologram("modem", "--port", "sim://e303", "disconnect")
     assert "'hologram modem disconnect' is 'hologram network disconnect' now" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_location_through_sim_urls():
+    done = hologram("modem", "--port", "sim://bg96", "location", "--json")
+    assert done.returncode == 0, done.stderr
+    where = json.loads(done.stdout)["location"]
+    assert (round(where["latitude"], 4), round(where["longitude"], 4)) == (41.8838, -87.6325)
+    assert where["source"] == "gnss"
+    done = hologram("modem", "--port", "sim://r410?location=none", "location", "--wait", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "location: not available (no fix)"
+    done = hologram("modem", "--port", "sim://r410", "type")
+    assert done.stdout.strip() == "Hologram Nova US 4G LTE Cat-M1 Cellular USB Modem (R410)"
