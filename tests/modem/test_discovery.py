@@ -109,7 +109,7 @@ def test_find_first_modem_probes_and_names_what_it_found(tmp_path, make_emulator
     sysfs, dev = tmp_path / "sys", tmp_path / "dev"
     usb_device(sysfs, "1-1", "2c7c", "0296", {0: "ttyUSB0", 2: "ttyUSB2"})
     dev.mkdir()
-    os.symlink(make_emulator("e303").device, dev / "ttyUSB2")  # any modem answering AT
+    os.symlink(make_emulator("bg96").device, dev / "ttyUSB2")
     probed = []
 
     def prober(device):

@@ -126,3 +126,20 @@ def test_a_socket_closed_before_the_reply_is_a_connection_error_and_the_outbox_k
         cloud.close()
         modem.close()
         other.close()
+
+
+def test_network_cellular_with_a_given_bg96(emulator):
+    """The 0.10 spelling: HologramCloud(..., network='cellular', modem=BG96(...))."""
+    modem = BG96(mode="serial", deviceName=emulator("bg96").device)
+    with LocalCloud(port=0) as local:
+        cloud = HologramCloud(CREDS, network="cellular", modem=modem, enable_inbound=False,
+                              send_host="127.0.0.1", send_port=local.port, outbox=False)
+        try:
+            assert cloud.network.connect(timeout=30) is True
+            assert cloud.sendMessage("via cellular", timeout=15) == 0
+            assert cloud.sendSMS("+15551234567", "sms via cellular", timeout=15) == 0
+            assert [m.data for m in local.messages()] == ["via cellular"]
+            assert [s.text for s in local.sms()] == ["sms via cellular"]
+        finally:
+            cloud.close()
+            modem.close()
