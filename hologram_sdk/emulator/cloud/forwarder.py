@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from hologram_sdk.emulator.cloud.ledger import FAILED, FORWARDED, Ledger, Settled
-from hologram_sdk.emulator.cloud.routes import Backoff, Outcome, Outgoing, Route
+from hologram_sdk.emulator.cloud.routes import Backoff, Outcome, Outgoing, Retries, Route
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Forwarder:
         self.ledger = ledger
         self.route = route
         self.name = route.name
-        self.backoff = backoff if backoff is not None else Backoff(base=0.2, cap=10.0)
+        self.backoff = Retries(backoff if backoff is not None else Backoff(base=0.2, cap=10.0))
         self.log = log or logging.getLogger(__name__)
         self._wake = threading.Event()
         self._stop = threading.Event()

@@ -46,6 +46,7 @@ from hologram_sdk.emulator.cloud.routes import (
     Done,
     Outcome,
     Outgoing,
+    Retries,
     Route,
     RouteURL,
     StateListener,
@@ -110,7 +111,7 @@ class MqttRoute(Route):
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish
         self.client.on_message = self._on_message
-        self.backoff = Backoff(base=0.2, cap=5.0)
+        self.backoff = Retries(Backoff(base=0.2, cap=5.0))
         self._lock = threading.Lock()
         self._waiting: dict[int, _Group] = {}
         self._early: dict[int, ReasonCode] = {}

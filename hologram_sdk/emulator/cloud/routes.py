@@ -198,19 +198,35 @@ def topic_level(text: str) -> str:
 # --- retries -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class Backoff:
-    """Stand-in until ``hologram_sdk.base.backoff.Backoff`` lands: doubling delays, capped."""
+    """Stand-in with the same shape as ``hologram_sdk.base.backoff.Backoff`` (being
+    added by the structure work): attempt ``n`` waits ``min(cap, base * multiplier**n)``."""
 
-    def __init__(self, base: float = 0.2, cap: float = 10.0) -> None:
-        self.base, self.cap, self._n = base, cap, 0
+    base: float
+    cap: float
+    multiplier: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.cap, self.base * self.multiplier ** min(max(attempt, 0), 64)))
+
+
+class Retries:
+    """Failed tries in a row, and how long the project's backoff says to wait next."""
+
+    def __init__(self, backoff: Backoff) -> None:
+        self.backoff = backoff
+        self.attempt = 0
 
     def next(self) -> float:
-        delay = min(self.cap, self.base * (2**self._n))
-        self._n = min(self._n + 1, 30)
-        return float(delay)
+        """The wait before the next try (and count this failure)."""
+        delay = self.backoff.delay(self.attempt)
+        self.attempt += 1
+        return delay
 
     def reset(self) -> None:
-        self._n = 0
+        """A try succeeded: start again from the shortest wait."""
+        self.attempt = 0
 
 
 # --- outcomes ------------------------------------------------------------------

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from hologram_sdk.emulator.cloud.routes import Backoff
+from hologram_sdk.emulator.cloud.routes import Backoff, Retries
 from hologram_sdk.emulator.cloud.store import CloudStore
 
 SCHEMA = """
@@ -141,7 +141,8 @@ class ToDevice:
         }
         self._lock = threading.Lock()
         self._retry_at: dict[str, float] = {}
-        self._backoff: dict[str, Backoff] = {}
+        self._backoff: dict[str, Retries] = {}
+        self._policy = Backoff(base=1.0, cap=60.0)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -329,7 +330,7 @@ class ToDevice:
             except Exception as exc:  # CloudConnectionError, timeouts, ...
                 blocked.add(device)
                 with self._lock:
-                    backoff = self._backoff.setdefault(device, Backoff(base=1.0, cap=60.0))
+                    backoff = self._backoff.setdefault(device, Retries(self._policy))
                     delay = backoff.next()
                     self._retry_at[device] = self.clock() + delay
                 next_due = min(next_due, delay)
