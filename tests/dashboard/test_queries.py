@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
@@ -132,3 +133,22 @@ def test_payloads_binary_and_long():
     long = Payload.of("y" * 10000)
     assert long.as_dict()["truncated"] and len(long.as_dict()["data"]) == 512
     assert long.as_dict(limit=None)["data"] == "y" * 10000
+
+
+def test_the_chart_from_id_edges_agrees_with_the_rows(db, data):
+    """Above the exact limit the chart never reads rows: it must still count right."""
+    now = time.time()
+    conn = sqlite3.connect(db)
+    with conn:  # in receive order, as a cloud stores them
+        conn.executemany(
+            "INSERT INTO messages (device, topics, data, received) VALUES (?, '[]', 'x', ?)",
+            [(f"d{i % 7 if i % 3 else 0}", now - 3500 + i * 1.7) for i in range(2000)],
+        )
+    conn.close()
+    for span in ("hour", "day"):
+        exact = data.per_minute(span=span, now=now)
+        fast = data.per_minute(span=span, now=now, exact_below=0)
+        assert fast == exact
+        assert sum(fast["total"]) == pytest.approx(2000 * 60 / fast["bucket"])
+        one = data.per_minute(span=span, now=now, device="d0", exact_below=0)
+        assert one == data.per_minute(span=span, now=now, device="d0")
