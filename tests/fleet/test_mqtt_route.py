@@ -131,7 +131,9 @@ def test_unreachable_at_start_stores_then_forwards(tmp_path, caplog):
             r for r in caplog.records if "is down" in r.getMessage()], what="down notice")
         status = gw.route_status()[0]
         assert (status.up, status.pending) == (False, 3)
-        with Broker(MOSQUITTO, tmp_path / "late", port=port), Subscriber(port, ["hologram/devices/+/messages"]):
+        with Broker(MOSQUITTO, tmp_path / "late", port=port), Subscriber(
+            port, ["hologram/devices/+/messages"]
+        ):
             wait_until(lambda: gw.route_status()[0].forwarded == 3, timeout=20,
                        what="forwarded once the broker is up")
 
