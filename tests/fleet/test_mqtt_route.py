@@ -155,3 +155,22 @@ def test_payload_the_broker_refuses_is_failed_and_the_route_goes_on(tmp_path):
         assert state == "failed" and "maximum packet size (400 bytes)" in reason
         assert states[2][status.name] == ("forwarded", "")
         assert [d["data"] for d in sub.documents()] == ["small"]
+
+
+def test_a_puback_with_an_error_code_marks_that_row_failed(tmp_path):
+    if MOSQUITTO is None:
+        pytest.skip("the fleet tests need mosquitto: apt-get install mosquitto")
+    broker = Broker(MOSQUITTO, tmp_path / "b")
+    acl = tmp_path / "acl"
+    # anonymous clients may publish only for device-1 (and read everything)
+    acl.write_text("topic read #\ntopic readwrite hologram/devices/device-1/#\n")
+    broker.config.write_text(broker.config.read_text() + f"acl_file {acl}\n")
+    with broker, Gateway(name="gw", port=0, db=tmp_path / "g.db", routes=(broker.url,)) as gw:
+        send(gw, CREDS[0], "allowed")    # device-1
+        send(gw, CREDS[1], "forbidden")  # device-2: the broker answers "not authorized"
+        send(gw, CREDS[0], "allowed too")
+        wait_until(lambda: gw.route_status()[0].pending == 0, what="all settled")
+        status = gw.route_status()[0]
+        assert (status.forwarded, status.failed, status.up) == (2, 1, True)
+        state, reason = gw.ledger.states("message", [2])[2][status.name]
+        assert state == "failed" and "Not authorized" in reason
