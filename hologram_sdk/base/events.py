@@ -31,6 +31,9 @@ MODEM_REGISTRATION = "modem.registration"
 MODEM_SIGNAL = "modem.signal"
 #: a modem reported where it is (+UULOC, +QGPSLOC); payload: its ``Location``
 LOCATION_RECEIVED = "location.received"
+#: an inbound message was dropped because the receive buffer was full;
+#: payload: ``{"bytes": size of the dropped message, "dropped": total so far}``
+INBOUND_DROPPED = "inbound.dropped"
 
 
 def _wants_payload(callback: Callback) -> bool:

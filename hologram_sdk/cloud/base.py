@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -15,7 +16,12 @@ from hologram_sdk.base.errors import (
     ConfigurationError,
     UnsupportedOperationError,
 )
-from hologram_sdk.base.events import MESSAGE_RECEIVED, NETWORK_CONNECTED, Event
+from hologram_sdk.base.events import (
+    INBOUND_DROPPED,
+    MESSAGE_RECEIVED,
+    NETWORK_CONNECTED,
+    Event,
+)
 from hologram_sdk.network.manager import NetworkManager
 
 if TYPE_CHECKING:  # the transport layer is imported on first use: `import Hologram` stays light
@@ -34,6 +40,11 @@ _send_request: Optional[Transport] = None  # cloud.transport.send_request, once 
 #: reports this string there (code comparing it keeps working); the SDK's own
 #: version is ``getSDKVersion()``
 API_VERSION_010 = "0.9.1"
+
+#: received messages kept until taken (``popReceivedMessage``...), by count and bytes
+DEFAULT_INBOUND_MAX_MESSAGES = 1000
+DEFAULT_INBOUND_MAX_BYTES = 16 * 1024 * 1024
+_DROP_LOG_INTERVAL = 1.0  # seconds between "dropped" log lines during a flood
 
 
 def validate_port(name: str, value: PortLike) -> int:
@@ -77,6 +88,8 @@ class Cloud:
     :param inbound_idle_timeout: seconds before an idle inbound connection is cut (10)
     :param inbound_max_message_size: bytes; larger inbound messages are dropped (64 KiB)
     :param inbound_max_connections: inbound connections served at once (128)
+    :param inbound_max_messages: received messages kept until taken (1000)
+    :param inbound_max_bytes: their total size in bytes (16 MiB)
     :param outbox: where messages wait when they cannot be sent now (see below):
         ``None`` (default) for the durable outbox at
         :func:`hologram_sdk.outbox.default_path` (``$XDG_STATE_HOME/hologram/outbox.db``,
@@ -111,6 +124,13 @@ class Cloud:
     ``outbox=False`` transport failures raise as without an outbox. When the
     outbox cannot store a message (disk full, unwritable, full with policy
     ``reject``), the send raises :class:`~hologram_sdk.base.errors.OutboxError`.
+
+    **The receive buffer** keeps at most ``inbound_max_messages`` messages and
+    ``inbound_max_bytes`` bytes not yet taken. When a new message does not fit,
+    the **oldest** are dropped to make room (a device left unattended keeps the
+    latest commands); each drop broadcasts ``inbound.dropped`` (``{"bytes",
+    "dropped"}``) and logs a warning (at most one line a second during a flood).
+    A message larger than ``inbound_max_bytes`` on its own is dropped itself.
     """
 
     def __init__(
@@ -128,6 +148,8 @@ class Cloud:
         inbound_idle_timeout: Optional[float] = None,
         inbound_max_message_size: Optional[int] = None,
         inbound_max_connections: Optional[int] = None,
+        inbound_max_messages: int = DEFAULT_INBOUND_MAX_MESSAGES,
+        inbound_max_bytes: int = DEFAULT_INBOUND_MAX_BYTES,
         outbox: Any = None,
     ) -> None:
         self._log = logger.getChild(type(self).__name__)
@@ -146,7 +168,19 @@ class Cloud:
         self._inbound_options: dict[str, Any] = {
             k: v for k, v in options.items() if v is not None
         }
+        for name, bound in (
+            ("inbound_max_messages", inbound_max_messages),
+            ("inbound_max_bytes", inbound_max_bytes),
+        ):
+            if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
+                raise ConfigurationError(f"{name} must be an integer >= 1, got {bound!r}")
+        self._max_received = inbound_max_messages
+        self._max_received_bytes = inbound_max_bytes
         self._received: deque[bytes] = deque()
+        self._received_bytes = 0
+        self._received_dropped = 0
+        self._drop_logged = 0.0
+        self._drop_unlogged = 0
         self._received_lock = threading.Lock()
         self._listener: Optional[InboundListener] = None
         self._listener_lock = threading.Lock()
@@ -468,16 +502,53 @@ class Cloud:
         return True
 
     def _on_inbound(self, data: bytes) -> None:
+        if not data:  # a connection that closed without sending: no message
+            return
+        dropped: list[int] = []
         with self._received_lock:
-            self._received.append(data)
-        self._log.debug("received %d bytes", len(data))
-        self.event.broadcast(MESSAGE_RECEIVED, _decode(data))
+            if len(data) > self._max_received_bytes:
+                dropped.append(len(data))
+            else:
+                self._received.append(data)
+                self._received_bytes += len(data)
+                while (
+                    len(self._received) > self._max_received
+                    or self._received_bytes > self._max_received_bytes
+                ):
+                    old = self._received.popleft()
+                    self._received_bytes -= len(old)
+                    dropped.append(len(old))
+            self._received_dropped += len(dropped)
+            total = self._received_dropped
+        for size in dropped:
+            self._dropped_inbound(size, total)
+        if len(data) <= self._max_received_bytes:
+            self._log.debug("received %d bytes", len(data))
+            self.event.broadcast(MESSAGE_RECEIVED, _decode(data))
+
+    def _dropped_inbound(self, size: int, total: int) -> None:
+        self.event.broadcast(INBOUND_DROPPED, {"bytes": size, "dropped": total})
+        now = time.monotonic()
+        self._drop_unlogged += 1
+        if now - self._drop_logged >= _DROP_LOG_INTERVAL:
+            self._log.warning(
+                "receive buffer full (%d messages, %d bytes): dropped %d message(s), "
+                "oldest first (%d in all); take messages sooner or raise "
+                "inbound_max_messages/inbound_max_bytes",
+                self._max_received,
+                self._max_received_bytes,
+                self._drop_unlogged,
+                total,
+            )
+            self._drop_logged = now
+            self._drop_unlogged = 0
 
     def consumeReceivedMessage(self) -> str:
         """Everything received since the last call, concatenated ('' when nothing)."""
         with self._received_lock:
             messages = list(self._received)
             self._received.clear()
+            self._received_bytes = 0
         return "".join(_decode(m) for m in messages)
 
     def popReceivedMessage(self, raw: bool = False) -> Union[str, bytes, None]:
@@ -489,6 +560,7 @@ class Cloud:
             if not self._received:
                 return None
             data = self._received.popleft()
+            self._received_bytes -= len(data)
         return data if raw else _decode(data)
 
     # --- lifecycle -------------------------------------------------------------
