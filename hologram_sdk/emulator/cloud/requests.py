@@ -156,26 +156,32 @@ def push(host: str, port: int, message: Union[str, bytes], timeout: float = 5.0)
     Waits (up to ``timeout``) for the device to close its side, so the message
     has been read when this returns.
 
-    :raises CloudConnectionError: the device's port cannot be reached
-    :raises CloudTimeoutError: connecting or writing took longer than ``timeout``
+    :raises CloudConnectionError: the device's port cannot be reached, or it
+        closed the connection without reading the message (reset)
+    :raises CloudTimeoutError: connecting, writing, or the device's close took
+        longer than ``timeout`` (the message may not have been read)
     """
     data = message.encode("utf-8") if isinstance(message, str) else bytes(message)
     deadline = time.monotonic() + timeout
+    stage = "no connection to"
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
+            stage = "could not write to"
             sock.sendall(data)
             sock.shutdown(socket.SHUT_WR)
-            while (remaining := deadline - time.monotonic()) > 0:
+            stage = "no close (message read) from"
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise socket.timeout()
                 sock.settimeout(remaining)
-                try:
-                    if not sock.recv(4096):
-                        break
-                except (socket.timeout, OSError):
-                    break
+                if not sock.recv(4096):
+                    break  # the device read everything and closed
     except socket.timeout as exc:
-        raise CloudTimeoutError(f"no connection to {host}:{port} within {timeout:g} s") from exc
+        raise CloudTimeoutError(f"{stage} {host}:{port} within {timeout:g} s") from exc
     except OSError as exc:
-        raise CloudConnectionError(f"cannot reach {host}:{port}: {_reason(exc)}") from exc
+        verb = "cannot reach" if stage == "no connection to" else "cannot deliver to"
+        raise CloudConnectionError(f"{verb} {host}:{port}: {_reason(exc)}") from exc
     return len(data)
 
 
