@@ -65,6 +65,19 @@ def load_devices_file(path: PathLike) -> list[Device]:
         )
     devices: list[Device] = []
     seen: set[str] = set()
+    # who holds each credential, to refuse a file where two entries share one
+    # (the second's messages would be stored under the first's name, or it
+    # could never authenticate); keyed by a digest so no key sits in a dict
+    holders: dict[tuple[str, bytes], str] = {}
+
+    def claim(what: str, secret: str, where_now: str) -> None:
+        first = holders.setdefault((what, _digest(secret)), where_now)
+        if first != where_now:
+            raise ConfigurationError(
+                f"devices file {name}: {first} and {where_now} have the same {what}; "
+                "each device needs its own"
+            )
+
     for index, entry in enumerate(entries, start=1):
         where = f"devices file {name}, entry {index}"
         if not isinstance(entry, dict):
@@ -86,12 +99,22 @@ def load_devices_file(path: PathLike) -> list[Device]:
         if entry.get("devicekey"):
             if len(entry["devicekey"]) != 8:
                 raise ConfigurationError(f"{where}: 'devicekey' must be 8 characters")
+            label = f"entry {index} ({dev_name!r})"
+            claim("devicekey", entry["devicekey"], label)
+            claim("SMS credentials (devicekey or cloud_id+cloud_key)", entry["devicekey"], label)
             devices.append(Device(dev_name, devicekey=entry["devicekey"], inbound_port=port))
         elif entry.get("cloud_id") and entry.get("cloud_key"):
             if len(entry["cloud_id"]) != 4 or len(entry["cloud_key"]) != 4:
                 raise ConfigurationError(
                     f"{where}: 'cloud_id' and 'cloud_key' must be 4 characters each"
                 )
+            label = f"entry {index} ({dev_name!r})"
+            claim("cloud_id", entry["cloud_id"], label)
+            claim(
+                "SMS credentials (devicekey or cloud_id+cloud_key)",
+                entry["cloud_id"] + entry["cloud_key"],
+                label,
+            )
             devices.append(
                 Device(dev_name, entry["cloud_id"], entry["cloud_key"], inbound_port=port)
             )
