@@ -52,6 +52,8 @@ def test_two_gateways_one_stream(broker, tmp_path):
             send(b, CREDS[1], f"b{i}")
         docs = wait_until(lambda: len(sub.documents()) >= 10 and sub.documents(), what="10 docs")
         assert {d["gateway"] for d in docs} == {"gw-a", "gw-b"}
+        # devices registered on first contact: no two gateways give one name twice
+        assert {d["device"] for d in docs} == {"gw-a.device-1", "gw-b.device-1"}
         assert sorted(d["data"] for d in docs) == sorted([f"a{i}" for i in range(5)] +
                                                          [f"b{i}" for i in range(5)])
         first = next(d for d in docs if d["data"] == "a0")
@@ -76,7 +78,7 @@ def test_topic_layout_per_device_and_per_topic(broker, tmp_path):
             cloud.close()
         wait_until(lambda: len(sub.raw) >= 4, what="4 publications")
         names = sorted(topic for topic, _ in sub.raw)
-        assert names == ["p/devices/device-1/messages", "p/devices/device-1/sms",
+        assert names == ["p/devices/gw.device-1/messages", "p/devices/gw.device-1/sms",
                          "p/topics/a%2Fb%2B%23/messages", "p/topics/temp/messages"]
         sms = sub.documents("/sms")[0]
         assert sms["kind"] == "sms" and sms["data"] == "hi there"
@@ -162,12 +164,12 @@ def test_a_puback_with_an_error_code_marks_that_row_failed(tmp_path):
         pytest.skip("the fleet tests need mosquitto: apt-get install mosquitto")
     broker = Broker(MOSQUITTO, tmp_path / "b")
     acl = tmp_path / "acl"
-    # anonymous clients may publish only for device-1 (and read everything)
-    acl.write_text("topic read #\ntopic readwrite hologram/devices/device-1/#\n")
+    # anonymous clients may publish only for gw.device-1 (and read everything)
+    acl.write_text("topic read #\ntopic readwrite hologram/devices/gw.device-1/#\n")
     broker.config.write_text(broker.config.read_text() + f"acl_file {acl}\n")
     with broker, Gateway(name="gw", port=0, db=tmp_path / "g.db", routes=(broker.url,)) as gw:
-        send(gw, CREDS[0], "allowed")    # device-1
-        send(gw, CREDS[1], "forbidden")  # device-2: the broker answers "not authorized"
+        send(gw, CREDS[0], "allowed")    # gw.device-1
+        send(gw, CREDS[1], "forbidden")  # gw.device-2: the broker answers "not authorized"
         send(gw, CREDS[0], "allowed too")
         wait_until(lambda: gw.route_status()[0].pending == 0, what="all settled")
         status = gw.route_status()[0]

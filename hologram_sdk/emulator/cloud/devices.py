@@ -137,8 +137,11 @@ class DeviceTable:
         *,
         open_registration: bool = True,
         on_register: Optional[Callable[[Device], None]] = None,
+        name_prefix: str = "device",
     ) -> None:
         self._lock = threading.Lock()
+        #: devices registered on first contact are named ``<name_prefix>-N``
+        self.name_prefix = name_prefix
         self._devices: list[Device] = []
         # Lookups by cloud_id, and by a hash of the device key (so the dict's
         # own comparisons never touch a key); the key itself is then checked
@@ -219,6 +222,6 @@ class DeviceTable:
     def _next_name(self) -> str:
         taken = {d.name for d in self._devices}
         n = len(self._devices) + 1
-        while f"device-{n}" in taken:
+        while f"{self.name_prefix}-{n}" in taken:
             n += 1
-        return f"device-{n}"
+        return f"{self.name_prefix}-{n}"

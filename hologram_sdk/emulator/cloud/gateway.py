@@ -104,6 +104,8 @@ class Gateway:
                 devices=devices,
                 store=self.store,
                 on_stored=self._stored,
+                # devices registered on first contact: a name no other gateway gives
+                device_prefix="device" if name == "local" else f"{name}.device",
                 **cloud_options,  # type: ignore[arg-type]
             )
             if http_port is not None:

@@ -106,6 +106,7 @@ class LocalCloud:
     :param store: an open database to use instead of opening ``db`` (its owner
         closes it; a gateway shares it with its routes)
     :param on_stored: told about each row once it is committed (see :data:`OnStored`)
+    :param device_prefix: devices registered on first contact are named ``<prefix>-N``
     :raises ConfigurationError: bad devices file or database path
 
     TOTP and SIM-OTP devices come only from the devices file (``auth``,
@@ -128,6 +129,7 @@ class LocalCloud:
         nonce_ttl: float = cloud_auth.DEFAULT_NONCE_TTL,
         store: Optional[CloudStore] = None,
         on_stored: Optional[OnStored] = None,
+        device_prefix: str = "device",
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0..65535, not {port!r}")
@@ -159,6 +161,7 @@ class LocalCloud:
         self._thread: Optional[threading.Thread] = None
         self._store: Optional[CloudStore] = None
         self._given_store = store
+        self.device_prefix = device_prefix
         self._on_stored = on_stored
         self._handler: Optional[RequestHandler] = None
         self._sel: Optional[selectors.BaseSelector] = None
@@ -196,7 +199,10 @@ class LocalCloud:
                 table = DeviceTable(self._listed, open_registration=False)
             else:
                 table = DeviceTable(
-                    store.devices(), open_registration=True, on_register=store.add_device
+                    store.devices(),
+                    open_registration=True,
+                    on_register=store.add_device,
+                    name_prefix=self.device_prefix,
                 )
             self._handler = RequestHandler(
                 store, table, log=self.log, on_stored=self._on_stored
