@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--http-host", default="127.0.0.1", help="address of the REST API (default 127.0.0.1)"
     )
     parser.add_argument(
-        "--api-key", help="the REST API's key (default $HOLOGRAM_API_KEY); required with --http"
+        "--api-key",
+        help="the REST API's key, required with --http (better: $HOLOGRAM_API_KEY, which "
+        "other users cannot read in the process list)",
     )
     parser.add_argument(
         "--to-device-ttl",
