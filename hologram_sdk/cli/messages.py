@@ -20,6 +20,7 @@ from hologram_sdk.emulator.cloud import CloudStore, StoredMessage, StoredSMS
 
 Record = Union[StoredMessage, StoredSMS]
 DATA_WIDTH = 40
+_NO_CUT = 1 << 30  # escape control characters, keep the whole text (topics, names)
 #: Column widths used by --follow, where later rows cannot be measured first.
 FOLLOW_WIDTHS = (4, 19, 10, 16)
 
@@ -66,11 +67,17 @@ def cells(record: Record) -> list[str]:
         return [
             str(record.id),
             when(record),
-            record.device,
-            ",".join(record.topics) or "-",
+            printable(record.device, _NO_CUT),
+            printable(",".join(record.topics), _NO_CUT) or "-",
             printable(record.data),
         ]
-    return [str(record.id), when(record), record.device, record.destination, printable(record.text)]
+    return [
+        str(record.id),
+        when(record),
+        printable(record.device, _NO_CUT),
+        printable(record.destination, _NO_CUT),
+        printable(record.text),
+    ]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass, field
 from json.encoder import encode_basestring_ascii
@@ -82,5 +83,15 @@ def _storable(text: str) -> str:
 
 
 def _topics_json(topics: list[str]) -> str:
-    """``json.dumps(topics)`` for a list of strings, without the general encoder's cost."""
-    return "[" + ", ".join(map(encode_basestring_ascii, topics)) + "]"
+    """``json.dumps(topics)`` for a list of strings, without the general encoder's cost.
+
+    Each topic goes through :func:`_storable` first: a lone surrogate (``"\\udfff"``
+    in the request's JSON) would be kept by the ASCII escaping and could never be
+    printed or encoded again.
+    """
+    return "[" + ", ".join(encode_basestring_ascii(_storable(t)) for t in topics) + "]"
+
+
+def _topics_from_json(text: str) -> list[str]:
+    """The stored topics, printable even when an older row kept a lone surrogate."""
+    return [_storable(t) for t in json.loads(text)]

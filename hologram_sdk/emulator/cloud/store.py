@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -19,6 +18,7 @@ from hologram_sdk.emulator.cloud.records import (
     StoredMessage,
     StoredSMS,
     _storable,
+    _topics_from_json,
     _topics_json,
 )
 
@@ -254,7 +254,7 @@ class CloudStore:
                 )
                 .fetchall()
             )
-        return [StoredMessage(r[0], r[1], list(json.loads(r[2])), r[3], r[4]) for r in rows]
+        return [StoredMessage(r[0], r[1], _topics_from_json(r[2]), r[3], r[4]) for r in rows]
 
     def sms(self, after_id: int = 0) -> list[StoredSMS]:
         """SMS with an id above ``after_id``, oldest first."""
