@@ -238,6 +238,18 @@ def test_paging_through_5000_messages(page, site):
     assert time.monotonic() - started < 30.0
 
 
+def test_a_burst_of_2000_is_drawn_in_batches(page, site):
+    device_sends(site, "first")
+    logged_in(page, site)
+    wait_for(page, lambda d: "first" in css(d, "#messages").text)
+    fill_messages(site.db, 2000)
+    site.dashboard.hub.notify()
+    wait_for(page, lambda d: css(d, "#stat-live").text == "2,000", timeout=20.0)
+    assert len(all_css(page, "#messages > li")) == 200  # the newest; the rest a page away
+    assert ids(page)[0] == 2001
+    assert css(page, "#older").is_displayed()
+
+
 def test_a_script_payload_is_shown_as_text_and_never_run(page, site):
     payloads = [
         "<script>alert(1)</script>",

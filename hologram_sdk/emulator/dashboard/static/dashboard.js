@@ -219,10 +219,27 @@
         stream.cursor = ev.lastEventId || stream.cursor;
         var item;
         try { item = JSON.parse(ev.data); } catch (e) { return; }
-        stream.handlers[kind].forEach(function (fn) { fn(item); });
+        queue(kind, item);
       });
     });
     source.addEventListener("hello", function (ev) { stream.cursor = ev.lastEventId || stream.cursor; });
+  }
+
+  /* Items are handed to the page in batches, at most ten times a second, so a
+     busy fleet (thousands a second) costs one repaint per batch, not per item. */
+  var pending = { message: [], sms: [] };
+  var flushing = false;
+  function queue(kind, item) {
+    pending[kind].push(item);
+    if (!flushing) { flushing = true; window.setTimeout(flush, 100); }
+  }
+  function flush() {
+    flushing = false;
+    ["message", "sms"].forEach(function (kind) {
+      var batch = pending[kind];
+      pending[kind] = [];
+      if (batch.length) stream.handlers[kind].forEach(function (fn) { fn(batch); });
+    });
   }
 
   function follow(cursor) {
@@ -309,7 +326,7 @@
   var refreshTimer = null;
   function refreshSoon() {
     if (refreshTimer) return;
-    refreshTimer = window.setTimeout(function () { refreshTimer = null; refresh(); }, 1500);
+    refreshTimer = window.setTimeout(function () { refreshTimer = null; refresh(); }, 2000);
   }
   var refresh = function () {};
 
@@ -399,24 +416,32 @@
       getJSON("/ui/messages?limit=" + PAGE_SIZE + "&before=" + oldest).then(addOlder);
     });
 
-    stream.handlers.message.push(function (m) {
-      if (feed.querySelector('li[data-id="' + m.id + '"]')) return;
-      feed.insertBefore(messageItem(m, true), feed.firstChild);
+    stream.handlers.message.push(function (batch) {
+      var fresh = batch.filter(function (m) {
+        return !feed.querySelector('li[data-id="' + m.id + '"]');
+      });
+      if (!fresh.length) return;
+      fresh.forEach(chartBump);
+      var shown = fresh.slice(-FEED_MAX);  // what would be trimmed at once is not drawn
+      var block = document.createDocumentFragment();
+      shown.slice().reverse().forEach(function (m) { block.appendChild(messageItem(m, true)); });
+      feed.insertBefore(block, feed.firstChild);
       while (feed.children.length > FEED_MAX) {
         feed.removeChild(feed.lastChild);
         show($("older"), true);
       }
+      if (shown.length < fresh.length) show($("older"), true);
       oldest = Number(feed.lastChild.getAttribute("data-id"));
       show($("messages-empty"), false);
-      liveCount += 1;
-      stored += 1;
+      liveCount += fresh.length;
+      stored += fresh.length;
       $("stat-live").textContent = count(liveCount);
       $("feed-count").textContent = count(stored) + " stored";
-      chartBump(m);
       refreshSoon();
     });
-    stream.handlers.sms.push(function (s) {
-      $("sms").insertBefore(smsItem(s, true), $("sms").firstChild);
+    stream.handlers.sms.push(function (batch) {
+      batch.forEach(function (s) { $("sms").insertBefore(smsItem(s, true), $("sms").firstChild); });
+      while ($("sms").children.length > 50) $("sms").removeChild($("sms").lastChild);
       show($("sms-empty"), false);
       refreshSoon();
     });
@@ -495,7 +520,8 @@
       });
     };
 
-    stream.handlers.message.push(function (m) {
+    stream.handlers.message.push(function (batch) { batch.forEach(oneMessage); });
+    function oneMessage(m) {
       if (m.device !== DEVICE) return;
       if (feed.querySelector('li[data-id="' + m.id + '"]')) return;
       chartBump(m);
@@ -515,8 +541,10 @@
         show(chip, true);
       }
       refreshSoon();
+    }
+    stream.handlers.sms.push(function (batch) {
+      if (batch.some(function (s) { return s.device === DEVICE; })) refreshSoon();
     });
-    stream.handlers.sms.push(function (s) { if (s.device === DEVICE) refreshSoon(); });
 
     function paintPageCounts(page) {
       $("page-older").disabled = $("page-oldest").disabled = !page.older;
