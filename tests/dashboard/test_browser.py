@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import math
-import os
 import socket
 import sqlite3
 import threading
@@ -332,50 +331,3 @@ def store_history(db, devices, now):
             )
     finally:
         conn.close()
-
-
-def test_screenshot(page, site, tmp_path):
-    """A screenshot as a test artifact (and, on request, the README's picture)."""
-    creds = [
-        {"cloud_id": "ab12", "cloud_key": "cd34"},
-        {"cloud_id": "gh56", "cloud_key": "ij78"},
-        {"devicekey": "k3y0f8ch"},
-    ]
-    device_sends(site, "21.5", credentials=creds[0], topics=["TEMP", "KITCHEN"])
-    device_sends(site, '{"lat":52.52,"lon":13.40}', credentials=creds[1], topics=["GPS"])
-    device_sends(site, "open", credentials=creds[2], topics=["DOOR"])
-    store_history(
-        site.db,
-        [("device-1", 6, 3, "TEMP"), ("device-2", 3, 3, "GPS"), ("device-3", 1, 1, "DOOR")],
-        time.time(),
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    listener = CustomCloud(None, receive_host="127.0.0.1", receive_port=port, enable_inbound=True)
-    sender = HologramCloud(
-        creds[1], enable_inbound=False, send_host="127.0.0.1", send_port=site.cloud.port
-    )
-    try:
-        sender.sendSMS("+15551234567", "Battery low: 3.41 V")
-        page.set_window_size(1400, 1640)
-        logged_in(page, site)
-        wait_for(page, lambda d: len(all_css(d, "#devices tbody tr")) == 3)
-        css(page, "#send-text").send_keys("set interval 60")
-        css(page, "#send-address").send_keys(f"127.0.0.1:{port}")
-        css(page, "#send-button").click()
-        wait_for(page, lambda d: "answered" in css(d, "#devices tbody").text)
-        device_sends(site, "door closed", credentials=creds[2], topics=["DOOR"])
-        device_sends(site, b"\x01\x02\x03\xfe\x10 frame", credentials=creds[0], topics=["RAW"])
-        wait_for(page, lambda d: "binary" in css(d, "#messages li:first-child").text)
-        css(page, "#send-text").send_keys("reboot")
-        path = tmp_path / "dashboard.png"
-        assert page.save_screenshot(str(path))
-        assert path.stat().st_size > 10000
-        target = os.environ.get("HOLOGRAM_DASHBOARD_SCREENSHOT")
-        if target:  # make dashboard-screenshot: the README's picture
-            page.save_screenshot(target)
-    finally:
-        page.set_window_size(1400, 1000)
-        sender.close()
-        listener.close()

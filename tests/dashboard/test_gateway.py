@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import signal
 import socket
@@ -224,4 +225,95 @@ def test_the_form_queues_to_a_customcloud_in_the_browser(browser, gateway, inbou
             browser, lambda d: "answered" in css(d, '#devices tr[data-device="sensor-1"]').text
         )
     finally:
+        listener.close()
+
+
+@pytest.fixture
+def showcase(tmp_path, inbound_port):
+    """A gateway with three devices and a webhook route that is down (for the picture)."""
+    devices = tmp_path / "devices.hjson"
+    devices.write_text(
+        "{devices: [\n"
+        '  {name: "kitchen", cloud_id: "1d3g", cloud_key: "5a7b", '
+        f"inbound_port: {inbound_port}}}\n"
+        '  {name: "tracker", devicekey: "k3y0f8ch"}\n'
+        '  {name: "pump-7", cloud_id: "gh56", cloud_key: "ij78"}\n'
+        "]}\n"
+    )
+    hook = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens: the route stays down
+    with Gateway(
+        name="gw-a",
+        port=0,
+        db=tmp_path / "g.db",
+        devices=devices,
+        routes=(hook,),
+        http_port=0,
+        api_key=API_KEY,
+    ) as gw:
+        yield gw
+
+
+@pytest.mark.allow_leaks  # the browser's driver connections come and go
+def test_screenshot(browser, showcase, inbound_port, tmp_path):
+    """A screenshot as a test artifact (and, on request, the README's picture)."""
+    from .test_browser import all_css, css, store_history, wait_for
+
+    gw = showcase
+    creds = {
+        "kitchen": {"cloud_id": "1d3g", "cloud_key": "5a7b"},
+        "tracker": {"devicekey": "k3y0f8ch"},
+        "pump-7": {"cloud_id": "gh56", "cloud_key": "ij78"},
+    }
+
+    def send(name, *payloads, topics=None):
+        device = HologramCloud(
+            creds[name], enable_inbound=False, send_host="127.0.0.1", send_port=gw.cloud.port
+        )
+        try:
+            for payload in payloads:
+                assert int(device.sendMessage(payload, topics=topics)) == 0
+        finally:
+            device.close()
+
+    store_history(
+        gw.store.path,
+        [("kitchen", 6, 3, "TEMP"), ("tracker", 3, 3, "GPS"), ("pump-7", 1, 1, "FLOW")],
+        time.time() - 5,
+    )
+    send("kitchen", "21.5", topics=["TEMP", "KITCHEN"])
+    send("tracker", '{"lat":52.52,"lon":13.40}', topics=["GPS"])
+    send("pump-7", "12.5 l/min", topics=["FLOW"])
+    device = HologramCloud(
+        creds["tracker"], enable_inbound=False, send_host="127.0.0.1", send_port=gw.cloud.port
+    )
+    try:
+        device.sendSMS("+15551234567", "Battery low: 3.41 V")
+    finally:
+        device.close()
+    listener = CustomCloud(
+        None, receive_host="127.0.0.1", receive_port=inbound_port, enable_inbound=True
+    )
+    try:
+        browser.set_window_size(1400, 1640)
+        browser.get(gw.http_url + "/login")
+        browser.delete_all_cookies()
+        css(browser, "#key").send_keys(API_KEY)
+        css(browser, "#login-button").click()
+        wait_for(browser, lambda d: len(all_css(d, "#devices tbody tr")) == 3)
+        css(browser, "#send-text").send_keys("set interval 60")
+        css(browser, "#send-button").click()
+        wait_for(browser, lambda d: "answered" in css(d, "#devices tbody").text, timeout=15)
+        send("pump-7", "door closed", topics=["DOOR"])
+        send("kitchen", b"\x01\x02\x03\xfe\x10 frame", topics=["RAW"])
+        wait_for(browser, lambda d: "binary" in css(d, "#messages li:first-child").text)
+        wait_for(browser, lambda d: "waiting" in css(d, "#routes").text, timeout=15)
+        css(browser, "#send-text").send_keys("reboot")
+        path = tmp_path / "dashboard.png"
+        assert browser.save_screenshot(str(path))
+        assert path.stat().st_size > 10000
+        target = os.environ.get("HOLOGRAM_DASHBOARD_SCREENSHOT")
+        if target:  # the README's picture
+            browser.save_screenshot(target)
+    finally:
+        browser.set_window_size(1400, 1000)
         listener.close()

@@ -8,10 +8,13 @@ import json
 import socket
 import time
 import urllib.parse
+from email.message import Message
 
 import pytest
 
 from hologram_sdk.emulator.cloud import CloudStore
+from hologram_sdk.emulator.dashboard.app import open_dashboard
+from hologram_sdk.emulator.dashboard.web import Request
 
 from .conftest import API_KEY, Site
 
@@ -229,3 +232,25 @@ def test_closing_the_server_ends_open_streams(tmp_path, cookie, site):
     finally:
         stream.close()
         sock.close()
+
+
+def test_the_page_cursor_is_the_newest_row_even_before_any_stream(tmp_path):
+    """The hub starts with the first stream: the cursor the page gets must not be older
+    than what the page shows (or the stream would replay it as new)."""
+    db = str(tmp_path / "c.db")
+    CloudStore(db).close()
+    with open_dashboard(db, API_KEY) as dashboard:  # its hub never started
+        store = CloudStore(db)
+        store.add_message("device-1", [], "after the dashboard was made")
+        store.close()
+        headers = Message()
+        headers["X-API-Key"] = API_KEY
+        for path, handler in (
+            ("/ui/overview", "overview_json"),
+            ("/ui/devices/device-1", "device_json"),
+        ):
+            route = next(r for r in dashboard.routes if r.match("GET", path) is not None)
+            request = Request("GET", path, {}, headers, params=route.match("GET", path))
+            answer = route.handler(request)
+            assert answer.status == 200, handler
+            assert json.loads(answer.body)["cursor"] == "1.0"

@@ -290,7 +290,7 @@ class Dashboard:
         return out
 
     def overview_json(self, request: Request) -> Response:
-        latest = self.hub.latest
+        latest = self.data.last_ids()  # the page reads up to here; the stream goes on
         return as_json(
             {
                 "devices": self.devices(),
@@ -308,7 +308,7 @@ class Dashboard:
             {
                 "device": self.devices([name])[0],
                 "sms": self.data.sms_page(device=name, limit=20),
-                "cursor": event_id(self.hub.latest),
+                "cursor": event_id(self.data.last_ids()),
             }
         )
 
@@ -372,7 +372,7 @@ class Dashboard:
         if cursor is None:
             cursor = parse_event_id(request.arg("from"))
         if cursor is None:
-            cursor = self.hub.latest
+            cursor = self.data.last_ids()
         response = respond(HTTPStatus.OK, b"", "text/event-stream")
         response.headers["X-Accel-Buffering"] = "no"
         response.stream = self._stream(cursor)
