@@ -309,6 +309,10 @@
             ? "Queued as #" + res.body.queued + " (" + res.body.state + "); it goes out when " + payload.device + " is reachable."
             : "Delivered to " + (res.body.address || payload.device) + ".";
           $("send-text").value = "";
+          if (res.body.queued !== undefined) {
+            // delivery happens in the background: look again a few times (bounded)
+            [500, 1500, 3500, 7500].forEach(function (ms) { window.setTimeout(refresh, ms); });
+          }
         } else {
           result.className = "result bad";
           result.textContent = res.body.error || "not sent";
