@@ -4,8 +4,10 @@ import logging
 
 import pytest
 
-from hologram_sdk.base.errors import ATCommandError
+from hologram_sdk.base.errors import ATCommandError, SIMAuthenticationError
 from hologram_sdk.base.events import LOCATION_RECEIVED
+from hologram_sdk.modem.e303 import E303
+from hologram_sdk.modem.e372 import E372
 from hologram_sdk.modem.location import Location
 from hologram_sdk.modem.nova import Nova_U201, NovaM
 from hologram_sdk.modem.quectel import BG96, EC21, EC25
@@ -84,3 +86,17 @@ def test_a_refused_location_command_names_the_command_and_code(make_emulator):
         modem.get_location(timeout=1.0)
     assert info.value.command == "AT+QGPS=1"
     assert "AT+QGPS=1" in str(info.value)
+
+
+@pytest.mark.parametrize(("profile", "cls"), [
+    ("u201", Nova_U201), ("r410", NovaM), ("bg96", BG96), ("e372", E372), ("e303", E303)])
+def test_sim_authenticate_on_the_emulated_usim(make_emulator, profile, cls):
+    """AT+CSIM to the emulator's USIM (MILENAGE, TS 35.208 test set 1) through each driver."""
+    rand = bytes.fromhex("23553cbe9637a89d218ae64dae47bf35")
+    with cls(deviceName=make_emulator(profile).device) as modem:
+        sres, kc = modem.sim_authenticate(rand)
+    assert (sres.hex(), kc.hex()) == ("46f8416a", "eae4be823af9a08b")
+    with cls(deviceName=make_emulator(profile, sim="pin").device) as modem:
+        with pytest.raises(SIMAuthenticationError, match="6982") as info:
+            modem.sim_authenticate(rand)
+    assert info.value.status_word == "6982"
