@@ -1,8 +1,7 @@
 """Inbound TCP listener: one connection is one message, ended by the peer's close.
 
-One thread runs a :mod:`selectors` loop over the listening socket, the open
-connections and a wake-up socket pair, so an idle listener sleeps in the
-kernel (no polling). Rules, each configurable:
+The one selector loop of :mod:`hologram_sdk.transport.server` serves it, so an
+idle listener sleeps in the kernel (no polling). Rules, each configurable:
 
 - a connection idle for ``idle_timeout`` seconds is cut; the bytes it sent so
   far are delivered as its message (nothing is lost to a sender that forgot to
@@ -20,14 +19,13 @@ kernel (no polling). Rules, each configurable:
 from __future__ import annotations
 
 import logging
-import selectors
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 from hologram_sdk.base.errors import ConfigurationError, InboundBindError
+from hologram_sdk.transport.server import Connection, ConnectionHandler, SelectorServer
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +36,10 @@ _BACKLOG = socket.SOMAXCONN  # 8 senders at once overflow 128: dropped SYNs retr
 _RECV_SIZE = 16 * 1024
 
 
-@dataclass
-class _Connection:
-    sock: socket.socket
-    peer: str
-    last_activity: float
-    data: bytearray = field(default_factory=bytearray)
+class _Connection(Connection):
+    def __init__(self, sock: socket.socket, peer: str, deadline: float) -> None:
+        super().__init__(sock, peer, deadline)
+        self.data = bytearray()
 
 
 class InboundListener:
@@ -78,23 +74,21 @@ class InboundListener:
         self._idle_timeout = float(idle_timeout)
         self._max_size = max_message_size
         self._max_connections = max_connections
-        self._connections: dict[int, _Connection] = {}
         self._closed = False
         self._close_lock = threading.Lock()
-        self._server = self._bind(host, port)
+        listening = self._bind(host, port)
         self.host: str = host
         #: The bound port (the OS's pick when 0 was asked for).
-        self.port: int = self._server.getsockname()[1]
-        self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._selector.register(self._server, selectors.EVENT_READ, "accept")
-        self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
-        self._accepting = True
-        self._thread = threading.Thread(
-            target=self._run, name=f"hologram-inbound-{self.port}", daemon=True
+        self.port: int = listening.getsockname()[1]
+        self._server = SelectorServer(
+            listening,
+            _MessageHandler(self),
+            max_connections=max_connections,
+            name=f"hologram-inbound-{self.port}",
+            log=logger,
         )
-        self._thread.start()
+        self._thread = self._server.thread
+        self._server.start()
         logger.info("Listening for inbound messages on %s:%d", host, self.port)
 
     @staticmethod
@@ -118,21 +112,20 @@ class InboundListener:
     @property
     def is_open(self) -> bool:
         """Whether the listener still accepts connections."""
-        return not self._closed
+        return not self._closed and self._server.is_open
 
     def close(self) -> None:
-        """Stop the thread, close every socket and free the port (idempotent)."""
+        """Stop the thread, close every socket and free the port (idempotent).
+
+        From ``on_message`` (the listener thread) the loop stops after the
+        message and cleans up on its way out.
+        """
         with self._close_lock:
             if self._closed:
                 return
             self._closed = True
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
-        if threading.current_thread() is not self._thread:
-            self._thread.join()
-        # When called from on_message, the loop sees _closed and cleans up itself.
+        self._server.close()
+        logger.info("Stopped listening on %s:%d", self.host, self.port)
 
     def __enter__(self) -> InboundListener:
         return self
@@ -140,118 +133,60 @@ class InboundListener:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # --- the loop ------------------------------------------------------------
 
-    def _run(self) -> None:
-        try:
-            while not self._closed:
-                for key, _ in self._selector.select(self._next_timeout()):
-                    if self._closed:
-                        break
-                    if key.data == "accept":
-                        self._accept()
-                    elif key.data == "wake":
-                        self._drain_wake()
-                    else:
-                        self._read(key.data)
-                self._cut_idle()
-        except Exception:  # a bug here must not leave sockets behind
-            logger.exception("inbound listener on port %d failed", self.port)
-        finally:
-            self._cleanup()
+class _MessageHandler(ConnectionHandler[_Connection]):
+    """One connection is one message, ended by the peer's close (or idleness)."""
 
-    def _next_timeout(self) -> Optional[float]:
-        if not self._connections:
-            return None  # sleep until a connection or close()
-        oldest = min(c.last_activity for c in self._connections.values())
-        return max(0.0, oldest + self._idle_timeout - time.monotonic())
+    def __init__(self, owner: InboundListener) -> None:
+        self._on_message = owner._on_message
+        self._idle_timeout = owner._idle_timeout
+        self._max_size = owner._max_size
 
-    def _drain_wake(self) -> None:
-        try:
-            self._wake_r.recv(64)
-        except OSError:
-            pass
+    def accepted(self, sock: socket.socket, peer: str) -> _Connection:
+        return _Connection(sock, peer, time.monotonic() + self._idle_timeout)
 
-    def _accept(self) -> None:
-        while len(self._connections) < self._max_connections:
-            try:
-                sock, address = self._server.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # e.g. ECONNABORTED, EMFILE
-                logger.warning("inbound accept failed: %s", exc)
-                return
-            sock.setblocking(False)
-            conn = _Connection(sock, _peer_name(address), time.monotonic())
-            self._connections[sock.fileno()] = conn
-            self._selector.register(sock, selectors.EVENT_READ, conn)
-        if self._accepting:
-            logger.debug("inbound connection cap (%d) reached", self._max_connections)
-            self._selector.unregister(self._server)
-            self._accepting = False
-
-    def _read(self, conn: _Connection) -> None:
+    def readable(self, server: SelectorServer[_Connection], conn: _Connection) -> None:
         try:
             chunk = conn.sock.recv(_RECV_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:  # reset by the peer
             logger.warning("inbound connection from %s failed: %s", conn.peer, exc)
-            self._finish(conn, deliver=bool(conn.data))
+            self._finish(server, conn, deliver=bool(conn.data))
             return
         if not chunk:
-            self._finish(conn, deliver=True)
+            self._finish(server, conn, deliver=True)
             return
-        conn.last_activity = time.monotonic()
+        conn.deadline = time.monotonic() + self._idle_timeout
         conn.data += chunk
         if len(conn.data) > self._max_size:
             logger.warning(
                 "inbound message from %s dropped: over %d bytes", conn.peer, self._max_size
             )
-            self._finish(conn, deliver=False)
+            self._finish(server, conn, deliver=False)
 
-    def _cut_idle(self) -> None:
-        now = time.monotonic()
-        for conn in list(self._connections.values()):
-            if now - conn.last_activity >= self._idle_timeout:
-                logger.info(
-                    "inbound connection from %s idle for %g s: cut (%d bytes kept)",
-                    conn.peer,
-                    self._idle_timeout,
-                    len(conn.data),
-                )
-                self._finish(conn, deliver=bool(conn.data))
+    def expired(self, server: SelectorServer[_Connection], conn: _Connection) -> None:
+        logger.info(
+            "inbound connection from %s idle for %g s: cut (%d bytes kept)",
+            conn.peer,
+            self._idle_timeout,
+            len(conn.data),
+        )
+        self._finish(server, conn, deliver=bool(conn.data))
 
-    def _finish(self, conn: _Connection, deliver: bool) -> None:
-        self._forget(conn)
-        if not self._accepting and not self._closed:
-            self._selector.register(self._server, selectors.EVENT_READ, "accept")
-            self._accepting = True
+    def discarded(self, conn: _Connection) -> None:
+        if conn.data:
+            logger.info("inbound message from %s discarded at close", conn.peer)
+
+    def _finish(
+        self, server: SelectorServer[_Connection], conn: _Connection, deliver: bool
+    ) -> None:
+        server.finish(conn)
         if deliver:
             try:
                 self._on_message(bytes(conn.data))
             except Exception:
                 logger.exception("inbound message handler raised")
-
-    def _forget(self, conn: _Connection) -> None:
-        self._connections.pop(conn.sock.fileno(), None)
-        try:
-            self._selector.unregister(conn.sock)
-        except (KeyError, ValueError):
-            pass
-        conn.sock.close()
-
-    def _cleanup(self) -> None:
-        self._closed = True
-        for conn in list(self._connections.values()):
-            if conn.data:
-                logger.info("inbound message from %s discarded at close", conn.peer)
-            self._forget(conn)
-        self._selector.close()
-        self._server.close()
-        self._wake_r.close()
-        self._wake_w.close()
-        logger.info("Stopped listening on %s:%d", self.host, self.port)
 
 
 def _bind_message(host: str, port: int, exc: OSError) -> str:
@@ -260,9 +195,3 @@ def _bind_message(host: str, port: int, exc: OSError) -> str:
         "use another receive_host/receive_port, stop the program holding the port, "
         "or pass enable_inbound=False to turn inbound off"
     )
-
-
-def _peer_name(address: object) -> str:
-    if isinstance(address, tuple) and len(address) >= 2:
-        return f"{address[0]}:{address[1]}"
-    return str(address)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import selectors
 import socket
 import threading
 import time
@@ -35,6 +34,7 @@ from hologram_sdk.emulator.cloud.requests import (
     request_kind,
 )
 from hologram_sdk.emulator.cloud.store import CloudStore
+from hologram_sdk.transport.server import Connection, ConnectionHandler, SelectorServer
 from hologram_sdk.wire.protocol import (
     ResultCode,
     encode_reply,
@@ -52,26 +52,13 @@ DEFAULT_MAX_CONNECTIONS = 128
 DEFAULT_DRAIN_TIMEOUT = 1.0
 _DRAIN_LIMIT = 256 * 1024
 
-class _Conn:
-    __slots__ = (
-        "buf",
-        "consumed",
-        "deadline",
-        "drained",
-        "out",
-        "peer",
-        "sock",
-        "state",
-        "ticket",
-    )
-
+class _Conn(Connection):
     def __init__(self, sock: socket.socket, peer: str, deadline: float) -> None:
-        self.sock = sock
-        self.peer = peer
+        super().__init__(sock, peer, deadline)
         self.buf = bytearray()
         self.out = b""
         self.state = "reading"  # -> "writing" -> "draining"
-        self.deadline = deadline
+        self.deadline: float = deadline
         self.drained = 0
         #: the whole input was the request: closing after the reply resets nothing
         self.consumed = False
@@ -79,8 +66,26 @@ class _Conn:
         self.ticket: Optional[cloud_auth.NonceTicket] = None
 
 
-_LISTENER = "listener"
-_WAKE = "wake"
+class _Serve(ConnectionHandler[_Conn]):
+    """The loop's events, handed to the cloud's request/reply logic."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self._cloud = cloud
+
+    def accepted(self, sock: socket.socket, peer: str) -> _Conn:
+        return _Conn(sock, peer, time.monotonic() + self._cloud.idle_timeout)
+
+    def readable(self, server: SelectorServer[_Conn], conn: _Conn) -> None:
+        self._cloud._service(conn)
+
+    def writable(self, server: SelectorServer[_Conn], conn: _Conn) -> None:
+        self._cloud._write(conn)
+
+    def round_done(self, server: SelectorServer[_Conn]) -> None:
+        self._cloud._answer_batch()
+
+    def expired(self, server: SelectorServer[_Conn], conn: _Conn) -> None:
+        self._cloud._expire(conn)
 
 
 class LocalCloud:
@@ -157,22 +162,16 @@ class LocalCloud:
         self._lifecycle = threading.Lock()
         self._started = False
         self._closed = False
-        self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._server: Optional[SelectorServer[_Conn]] = None
         self._store: Optional[CloudStore] = None
         self._given_store = store
         self.device_prefix = device_prefix
         self._on_stored = on_stored
         self._handler: Optional[RequestHandler] = None
-        self._sel: Optional[selectors.BaseSelector] = None
-        self._listener: Optional[socket.socket] = None
-        self._wake_r: Optional[socket.socket] = None
-        self._wake_w: Optional[socket.socket] = None
-        self._conns: dict[int, _Conn] = {}
         self._batch: list[tuple[_Conn, bytes]] = []
         #: the most requests committed together so far (group commit at work)
         self.largest_batch = 0
-        self._accepting = False
 
     # lifecycle
 
@@ -209,20 +208,17 @@ class LocalCloud:
             )
             self._told = _Told(store, self._on_stored)
             self._compact = cloud_auth.CompactHandler(self._auth, self._told, log=self.log)
-            self._listener = listener
             self.port = listener.getsockname()[1]
-            self._wake_r, self._wake_w = socket.socketpair()
-            self._wake_r.setblocking(False)
-            self._wake_w.setblocking(False)
-            self._sel = selectors.DefaultSelector()
-            self._sel.register(listener, selectors.EVENT_READ, _LISTENER)
-            self._sel.register(self._wake_r, selectors.EVENT_READ, _WAKE)
-            self._accepting = True
-            self._thread = threading.Thread(
-                target=self._run, name=f"LocalCloud-{self.port}", daemon=True
+            self._server = SelectorServer(
+                listener,
+                _Serve(self),
+                max_connections=self.max_connections,
+                name=f"LocalCloud-{self.port}",
+                log=self.log,
             )
+            self._thread = self._server.thread
             self._started = True
-            self._thread.start()
+            self._server.start()
         mode = (
             f"{len(table) + len(self._auth)} listed devices"
             if self._listed is not None
@@ -248,22 +244,12 @@ class LocalCloud:
             if self._closed:
                 return
             self._closed = True
-            thread = self._thread
-        self._stop.set()
-        if thread is not None:
-            self._wake()
-            thread.join()
-        for conn in list(self._conns.values()):
-            conn.sock.close()
-        self._conns.clear()
-        for sock in (self._listener, self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
-        if self._sel is not None:
-            self._sel.close()
+            server = self._server
+        if server is not None:
+            server.close()
         if self._store is not None and self._store is not self._given_store:
             self._store.close()
-        if thread is not None:
+        if server is not None:
             self.log.info("stopped")
 
     def __enter__(self) -> LocalCloud:
@@ -314,81 +300,13 @@ class LocalCloud:
         self.log.info("pushed %d bytes to %s:%d", sent, host, port)
         return sent
 
-    # the selector loop
-
-    def _wake(self) -> None:
-        if self._wake_w is not None:
-            try:
-                self._wake_w.send(b"x")
-            except OSError:  # buffer full: a wake-up is already pending
-                pass
-
-    def _run(self) -> None:
-        assert self._sel is not None
-        try:
-            while not self._stop.is_set():
-                for key, mask in self._sel.select(self._next_timeout()):
-                    if key.data is _LISTENER:
-                        self._accept()
-                    elif key.data is _WAKE:
-                        self._drain_wake()
-                    else:
-                        self._service(key.data, mask)
-                self._answer_batch()
-                self._expire(time.monotonic())
-        except Exception:  # a bug here must not leave the port silently dead
-            self.log.exception("server loop failed")
-
-    def _next_timeout(self) -> Optional[float]:
-        if not self._conns:
-            return None
-        soonest = min(c.deadline for c in self._conns.values())
-        return max(0.0, soonest - time.monotonic())
-
-    def _drain_wake(self) -> None:
-        assert self._wake_r is not None
-        try:
-            while self._wake_r.recv(512):
-                pass
-        except BlockingIOError:
-            pass
-
-    def _accept(self) -> None:
-        assert self._listener is not None and self._sel is not None
-        # Every waiting connection up to the cap: their requests are then read in
-        # the same round and committed together (one accept per round made a
-        # busy server commit one request per round).
-        while len(self._conns) < self.max_connections:
-            try:
-                sock, addr = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:  # e.g. EMFILE: try again on the next event
-                self.log.warning("accept failed: %s", _reason(exc))
-                break
-            sock.setblocking(False)
-            peer = f"{addr[0]}:{addr[1]}"
-            conn = _Conn(sock, peer, time.monotonic() + self.idle_timeout)
-            self._conns[sock.fileno()] = conn
-            self._sel.register(sock, selectors.EVENT_READ, conn)
-        if len(self._conns) >= self.max_connections and self._accepting:
-            # at the cap: leave the rest in the backlog
-            self._sel.unregister(self._listener)
-            self._accepting = False
+    # what the one selector loop (hologram_sdk.transport.server) hands over
 
     def _finish(self, conn: _Conn) -> None:
-        assert self._sel is not None and self._listener is not None
-        self._conns.pop(conn.sock.fileno(), None)
-        try:
-            self._sel.unregister(conn.sock)
-        except (KeyError, ValueError):
-            pass
-        conn.sock.close()
-        if not self._accepting and len(self._conns) < self.max_connections:
-            self._sel.register(self._listener, selectors.EVENT_READ, _LISTENER)
-            self._accepting = True
+        assert self._server is not None
+        self._server.finish(conn)
 
-    def _service(self, conn: _Conn, mask: int) -> None:
+    def _service(self, conn: _Conn) -> None:
         if conn.state == "writing":
             self._write(conn)
             return
@@ -486,7 +404,7 @@ class LocalCloud:
         self._write(conn)
 
     def _write(self, conn: _Conn) -> None:
-        assert self._sel is not None
+        assert self._server is not None
         try:
             sent = conn.sock.send(conn.out)
         except (BlockingIOError, InterruptedError):
@@ -496,7 +414,7 @@ class LocalCloud:
             return
         conn.out = conn.out[sent:]
         if conn.out:
-            self._sel.modify(conn.sock, selectors.EVENT_WRITE, conn)
+            self._server.want_write(conn)
             return
         if conn.consumed:  # nothing unread: a plain close sends FIN, not RST
             self._finish(conn)
@@ -511,19 +429,18 @@ class LocalCloud:
             return
         conn.state = "draining"
         conn.deadline = time.monotonic() + self.drain_timeout
-        self._sel.modify(conn.sock, selectors.EVENT_READ, conn)
+        self._server.want_write(conn, False)
 
-    def _expire(self, now: float) -> None:
-        for conn in [c for c in self._conns.values() if c.deadline <= now]:
-            if conn.state == "reading" and conn.buf:
-                kind = request_kind(conn.buf)
-                self.log.info(
-                    "%s from %s refused: %d (incomplete, silent for %g s)",
-                    kind,
-                    conn.peer,
-                    int(ResultCode.ERR_MSGINVALID),
-                    self.idle_timeout,
-                )
-                self._reply(conn, encode_reply(kind, ResultCode.ERR_MSGINVALID))
-            else:
-                self._finish(conn)
+    def _expire(self, conn: _Conn) -> None:
+        if conn.state == "reading" and conn.buf:
+            kind = request_kind(conn.buf)
+            self.log.info(
+                "%s from %s refused: %d (incomplete, silent for %g s)",
+                kind,
+                conn.peer,
+                int(ResultCode.ERR_MSGINVALID),
+                self.idle_timeout,
+            )
+            self._reply(conn, encode_reply(kind, ResultCode.ERR_MSGINVALID))
+        else:
+            self._finish(conn)

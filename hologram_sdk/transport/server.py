@@ -1,0 +1,251 @@
+"""THE selector server loop: one thread serves a listening socket and its connections.
+
+Used by the inbound listener (:mod:`hologram_sdk.transport.listener`) and the
+local cloud's server, which differ only in what they do with the bytes. The
+loop owns what they share:
+
+- one thread in :mod:`selectors` over the listening socket, the connections
+  and a wake-up socket pair, so an idle server sleeps in the kernel (no
+  polling) and :meth:`SelectorServer.close` wakes it at once;
+- per-connection deadlines: the loop sleeps until the nearest one and calls
+  the handler's :meth:`~ConnectionHandler.expired` when it passes;
+- rounds: after the events of one wake-up the handler's
+  :meth:`~ConnectionHandler.round_done` runs (the local cloud answers the
+  requests of a round together, one database commit for all);
+- a cap on open connections: at the cap the listening socket is taken out of
+  the selector, so further clients wait in the kernel's accept backlog (they
+  are not refused) until a connection finishes;
+- accepting: every pending connection up to the cap per wake-up;
+- cleanup: every socket is closed when the loop ends, even after a bug in a
+  handler (logged).
+
+A handler (:class:`ConnectionHandler`) makes the connection objects and gets
+the events; it reads and writes the sockets itself and calls
+:meth:`SelectorServer.finish` to close one.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+import time
+from typing import Generic, Optional, TypeVar
+
+logger = logging.getLogger(__name__)
+
+
+class Connection:
+    """One accepted connection; a handler subclasses it to keep its own state.
+
+    :param sock: the non-blocking socket
+    :param peer: ``host:port`` of the client, for logs
+    :param deadline: :func:`time.monotonic` time at which the handler's
+        ``expired`` is called (None: never); the handler moves it
+    """
+
+    def __init__(self, sock: socket.socket, peer: str, deadline: Optional[float]) -> None:
+        self.sock = sock
+        self.peer = peer
+        self.deadline = deadline
+
+
+C = TypeVar("C", bound=Connection)
+
+
+class ConnectionHandler(Generic[C]):
+    """What a server does with its connections (every method runs on the loop thread)."""
+
+    def accepted(self, sock: socket.socket, peer: str) -> C:
+        """The connection object for a new client (its socket is already non-blocking)."""
+        raise NotImplementedError
+
+    def readable(self, server: SelectorServer[C], conn: C) -> None:
+        """``conn`` has bytes (or EOF) to read."""
+
+    def writable(self, server: SelectorServer[C], conn: C) -> None:
+        """``conn`` can be written (only while :meth:`SelectorServer.want_write` asked)."""
+
+    def round_done(self, server: SelectorServer[C]) -> None:
+        """Every event of one wake-up was handled (e.g. answer what came in it together)."""
+
+    def expired(self, server: SelectorServer[C], conn: C) -> None:
+        """``conn.deadline`` has passed; the default closes the connection."""
+        server.finish(conn)
+
+    def discarded(self, conn: C) -> None:
+        """``conn`` is about to be closed because the server stops."""
+
+
+def peer_name(address: object) -> str:
+    """``host:port`` of a socket address, for logs."""
+    if isinstance(address, tuple) and len(address) >= 2:
+        return f"{address[0]}:{address[1]}"
+    return str(address)
+
+
+class SelectorServer(Generic[C]):
+    """Serve the clients of ``listener`` on one thread until :meth:`close`.
+
+    :param listener: a bound, listening socket (the server owns and closes it)
+    :param handler: makes the connections and gets their events
+    :param max_connections: connections open at once; the rest wait in the backlog
+    :param name: the thread's name
+    :param log: where the loop logs accept failures and bugs
+    """
+
+    def __init__(
+        self,
+        listener: socket.socket,
+        handler: ConnectionHandler[C],
+        *,
+        max_connections: int,
+        name: str,
+        log: logging.Logger = logger,
+    ) -> None:
+        listener.setblocking(False)
+        self._listener = listener
+        self._handler = handler
+        self._max_connections = max_connections
+        self._log = log
+        self._connections: dict[int, C] = {}
+        self._closed = False
+        self._close_lock = threading.Lock()
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(listener, selectors.EVENT_READ, None)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._accepting = True
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the loop serves (False once closed, or stopped by a bug)."""
+        return not self._closed
+
+    @property
+    def thread(self) -> threading.Thread:
+        """The loop's thread (for joining and leak checks)."""
+        return self._thread
+
+    @property
+    def connections(self) -> int:
+        """How many connections are open."""
+        return len(self._connections)
+
+    def start(self) -> None:
+        """Start the loop thread."""
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the loop and close every socket (idempotent).
+
+        From the loop thread itself (a handler), the loop stops after the
+        current event and cleans up on its way out.
+        """
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._wake_w.send(b"x")
+        except OSError:  # full: a wake-up is already pending
+            pass
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._cleanup()  # never started
+        elif threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    # --- for handlers --------------------------------------------------------------
+
+    def want_write(self, conn: C, write: bool = True) -> None:
+        """Watch ``conn`` for writability (True) or for input (False)."""
+        events = selectors.EVENT_WRITE if write else selectors.EVENT_READ
+        self._selector.modify(conn.sock, events, conn)
+
+    def finish(self, conn: C) -> None:
+        """Close ``conn`` and accept again if the cap had stopped accepting."""
+        self._connections.pop(conn.sock.fileno(), None)
+        try:
+            self._selector.unregister(conn.sock)
+        except (KeyError, ValueError):
+            pass
+        conn.sock.close()
+        if not self._accepting and not self._closed:
+            self._selector.register(self._listener, selectors.EVENT_READ, None)
+            self._accepting = True
+
+    # --- the loop ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._closed:
+                for key, mask in self._selector.select(self._next_timeout()):
+                    if self._closed:
+                        break
+                    if key.fileobj is self._listener:
+                        self._accept()
+                    elif key.fileobj is self._wake_r:
+                        self._drain_wake()
+                    elif mask & selectors.EVENT_WRITE:
+                        self._handler.writable(self, key.data)
+                    else:
+                        self._handler.readable(self, key.data)
+                self._handler.round_done(self)
+                self._expire()
+        except Exception:  # a bug here must not leave sockets behind
+            self._log.exception("server loop failed")
+        finally:
+            self._cleanup()
+
+    def _next_timeout(self) -> Optional[float]:
+        deadlines = [c.deadline for c in self._connections.values() if c.deadline is not None]
+        if not deadlines:
+            return None  # sleep until a client or close()
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(512):
+                pass
+        except OSError:  # BlockingIOError: drained
+            pass
+
+    def _accept(self) -> None:
+        while len(self._connections) < self._max_connections:
+            try:
+                sock, address = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ECONNABORTED, EMFILE: again on the next event
+                self._log.warning("accept failed: %s", exc.strerror or exc)
+                return
+            sock.setblocking(False)
+            conn = self._handler.accepted(sock, peer_name(address))
+            self._connections[sock.fileno()] = conn
+            self._selector.register(sock, selectors.EVENT_READ, conn)
+        if self._accepting:  # at the cap: leave the rest in the backlog
+            self._log.debug("connection cap (%d) reached", self._max_connections)
+            self._selector.unregister(self._listener)
+            self._accepting = False
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for conn in list(self._connections.values()):
+            if conn.deadline is not None and conn.deadline <= now:
+                if conn.sock.fileno() in self._connections:
+                    self._handler.expired(self, conn)
+
+    def _cleanup(self) -> None:
+        self._closed = True
+        for conn in list(self._connections.values()):
+            self._handler.discarded(conn)
+            self._connections.pop(conn.sock.fileno(), None)
+            conn.sock.close()
+        self._selector.close()
+        self._listener.close()
+        self._wake_r.close()
+        self._wake_w.close()
