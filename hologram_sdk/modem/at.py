@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Optional, Union
 
+from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.digits import is_digits
 from hologram_sdk.base.errors import (
     ATCommandError,
@@ -40,6 +41,9 @@ from hologram_sdk.modem.ports import Opener, SerialLike, busy_hint, open_port
 logger = logging.getLogger(__name__)
 #: raw AT traffic, DEBUG only; IMSI and ICCID values are masked
 traffic_logger = logger.getChild("traffic")
+
+#: the longest wait between retries of a command the SIM answered "busy", seconds
+SIM_BUSY_CAP = 8.0
 
 CTRL_Z = "\x1a"
 ESC = "\x1b"
@@ -489,7 +493,8 @@ class ATChannel:
     :param opener: ``opener(url, baudrate, read_timeout) -> port`` (default:
         :func:`open_port`); tests and the emulator pass their own
     :param sim_busy_retries: how often a ``+CME ERROR: 14`` (SIM busy) is retried
-    :param sim_busy_backoff: the first retry delay in seconds (doubled each time)
+    :param sim_busy_backoff: the first retry delay in seconds (doubled each time, at most
+        :data:`SIM_BUSY_CAP`)
     """
 
     def __init__(
@@ -513,6 +518,7 @@ class ATChannel:
         self.timeout = float(timeout)
         self.sim_busy_retries = sim_busy_retries
         self.sim_busy_backoff = sim_busy_backoff
+        self._sim_busy_backoff = Backoff(sim_busy_backoff, max(sim_busy_backoff, SIM_BUSY_CAP))
         self._opener: Opener = opener or _default_opener
         self._handlers: list[UrcHandler] = [on_urc] if on_urc is not None else []
         self._command_lock = threading.Lock()
@@ -667,7 +673,7 @@ class ATChannel:
             except SIMBusyError:
                 if attempt >= self.sim_busy_retries:
                     raise
-                delay = self.sim_busy_backoff * (2**attempt)
+                delay = self._sim_busy_backoff.delay(attempt)
                 attempt += 1
                 logger.debug("SIM busy on %s; retry %d in %.2f s", command, attempt, delay)
                 time.sleep(delay)

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.errors import (
     ConfigurationError,
     HologramError,
@@ -132,9 +133,14 @@ class ReconnectPolicy:
 
         :param rand: a uniform random number in [0, 1)
         """
-        base = min(self.max_delay, self.initial_delay * self.multiplier ** min(attempt, 64))
-        spread = 1.0 - self.jitter + 2.0 * self.jitter * rand
-        return min(self.max_delay, max(0.0, base * spread))
+        return self.backoff.delay(attempt, rand)
+
+    @property
+    def backoff(self) -> Backoff:
+        """The policy's delays as a :class:`~hologram_sdk.base.backoff.Backoff`."""
+        return Backoff(
+            self.initial_delay, self.max_delay, self.multiplier, self.jitter, spread="around"
+        )
 
 
 _SIM_REASONS = {

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Callable, Optional
 
+from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.errors import ConfigurationError, OutboxError
 from hologram_sdk.base.events import MESSAGE_SENT, Event
 from hologram_sdk.outbox.item import OutboxItem
@@ -214,7 +215,7 @@ class OutboxDelivery:
         )
         self._idle_hook: Optional[Callable[[], object]] = getattr(send, "idle", None)
         self._close_hook: Optional[Callable[[], object]] = getattr(send, "close", None)
-        self._random = random
+        self._backoff = Backoff(self.base, self.cap, 2.0, self.jitter, random=random)
         self._ready = ready
         self._wakeup = threading.Event()
         self._wait = wait if wait is not None else self._wakeup.wait
@@ -238,9 +239,7 @@ class OutboxDelivery:
         ``base * 2 ** (failures - 1)``, at most ``cap``, then shortened by a
         random part of at most ``jitter`` of itself.
         """
-        exponent = min(max(failures, 1) - 1, 64)
-        delay = min(self.cap, self.base * 2.0**exponent)
-        return delay * (1.0 - self.jitter * self._random())
+        return self._backoff.delay(max(failures, 1) - 1)
 
     # --- one round ----------------------------------------------------------
 
