@@ -25,8 +25,9 @@ from hologram_sdk.base.events import (
 from hologram_sdk.network.manager import NetworkManager
 
 if TYPE_CHECKING:  # the transport layer is imported on first use: `import Hologram` stays light
+    from hologram_sdk.network.cellular_modem import CellularModem
     from hologram_sdk.outbox import Outbox, OutboxItem
-    from hologram_sdk.outbox.cloudlink import CloudOutbox
+    from hologram_sdk.outbox.cloudlink import CloudOutbox, OutboxSpec
     from hologram_sdk.transport.listener import InboundListener
     from hologram_sdk.transport.tcp import CompletionCheck, Transport
 
@@ -143,14 +144,14 @@ class Cloud:
         enable_inbound: bool = False,
         network: str = "",
         *,
-        modem: Any = None,
+        modem: Union[CellularModem, str, None] = None,
         transport: Optional[Transport] = None,
         inbound_idle_timeout: Optional[float] = None,
         inbound_max_message_size: Optional[int] = None,
         inbound_max_connections: Optional[int] = None,
         inbound_max_messages: int = DEFAULT_INBOUND_MAX_MESSAGES,
         inbound_max_bytes: int = DEFAULT_INBOUND_MAX_BYTES,
-        outbox: Any = None,
+        outbox: OutboxSpec = None,
     ) -> None:
         self._log = logger.getChild(type(self).__name__)
         self._credentials = credentials
@@ -186,7 +187,10 @@ class Cloud:
         self._listener_lock = threading.Lock()
         self.modem = modem
         self.event = Event()
-        self.network = NetworkManager(self.event, network, modem=modem)
+        # a modem given by name only names it in the metadata
+        self.network = NetworkManager(
+            self.event, network, modem=None if isinstance(modem, str) else modem
+        )
         # The outbox (and sqlite3) is loaded only when a message must wait, or
         # at once when its file exists (what an earlier run left is delivered).
         self._outbox_spec = outbox
@@ -368,7 +372,7 @@ class Cloud:
             transport = _send_request
         return transport
 
-    def _link_outbox(self, spec: Any) -> CloudOutbox:
+    def _link_outbox(self, spec: OutboxSpec) -> CloudOutbox:
         from hologram_sdk.outbox.cloudlink import CloudOutbox
         from hologram_sdk.outbox.delivery import TcpSender
 

@@ -28,9 +28,9 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Callable, Optional
 
-from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.errors import (
     ConfigurationError,
     HologramError,
@@ -47,6 +47,7 @@ from hologram_sdk.base.events import (
     NETWORK_RECONNECTING,
     Event,
 )
+from hologram_sdk.network.cellular_modem import CellularModem
 from hologram_sdk.network.ppp import DEFAULT_APN, DEFAULT_PPPD_PATH, PPPOptions, validate_apn
 from hologram_sdk.network.pppd import PPPLink, PPPRunner, check_chat_script, require_root
 from hologram_sdk.network.serial_mode import ModemSocketListener, ModemSocketTransport
@@ -133,14 +134,9 @@ class ReconnectPolicy:
 
         :param rand: a uniform random number in [0, 1)
         """
-        return self.backoff.delay(attempt, rand)
-
-    @property
-    def backoff(self) -> Backoff:
-        """The policy's delays as a :class:`~hologram_sdk.base.backoff.Backoff`."""
-        return Backoff(
-            self.initial_delay, self.max_delay, self.multiplier, self.jitter, spread="around"
-        )
+        base = min(self.max_delay, self.initial_delay * self.multiplier ** min(attempt, 64))
+        spread = 1.0 - self.jitter + 2.0 * self.jitter * rand
+        return min(self.max_delay, max(0.0, base * spread))
 
 
 _SIM_REASONS = {
@@ -163,8 +159,8 @@ _REGISTRATION_REASONS = {
 }
 
 
-def _value(obj: Any) -> str:
-    return str(getattr(obj, "value", obj)).lower()
+def _value(state: Enum) -> str:
+    return str(state.value).lower()
 
 
 class Cellular:
@@ -189,7 +185,7 @@ class Cellular:
 
     def __init__(
         self,
-        modem: Any,
+        modem: CellularModem,
         *,
         event: Optional[Event] = None,
         apn: str = DEFAULT_APN,
@@ -207,15 +203,15 @@ class Cellular:
             raise ConfigurationError("Cellular needs a modem")
         self.modem = modem
         self.apn = validate_apn(apn)
-        mode = str(getattr(modem, "mode", "ppp")).lower()
+        mode = str(modem.mode).lower()
         if mode not in ("ppp", "serial"):
             raise ConfigurationError(f"unknown modem mode {mode!r}: use 'ppp' or 'serial'")
-        if mode == "serial" and getattr(modem, "socket_family", None) is None:
+        if mode == "serial" and modem.socket_family is None:
             raise ConfigurationError(
                 f"{type(modem).__name__} has no modem sockets: serial mode needs a modem "
                 "with a socket family (IOTA, Nova_U201, NovaM, BG96, EC21, EC25)"
             )
-        self.event = event if event is not None else getattr(modem, "event", None) or Event()
+        self.event = event if event is not None else modem.event
         self.pppd_path = pppd_path
         self.runner_factory = runner_factory
         self.geteuid = geteuid
@@ -243,7 +239,7 @@ class Cellular:
         self._stop_reconnect = threading.Event()
         self._reconnector: Optional[threading.Thread] = None
         self._closed = False
-        if hasattr(modem, "link") and getattr(modem, "link", None) is None:
+        if modem.link is None:
             modem.link = self  # the reference's modem.connect()/disconnect() come here
 
     # --- the reference's API ------------------------------------------------------
@@ -251,7 +247,7 @@ class Cellular:
     @property
     def mode(self) -> str:
         """``'ppp'`` or ``'serial'`` (the modem's mode)."""
-        return str(getattr(self.modem, "mode", "ppp")).lower()
+        return str(self.modem.mode).lower()
 
     @property
     def localIPAddress(self) -> Optional[str]:
@@ -364,7 +360,7 @@ class Cellular:
             return
         self._closed = True
         self.disconnect()
-        if getattr(self.modem, "link", None) is self:
+        if self.modem.link is self:
             self.modem.link = None
 
     def __enter__(self) -> Cellular:
@@ -406,7 +402,7 @@ class Cellular:
                 except PermissionDeniedError as exc:
                     self._set_status(CLOUD_ERR_CONNECT, str(exc))
                     raise
-                script = check_chat_script(getattr(self.modem, "chatScriptFile", None))
+                script = check_chat_script(self.modem.chatScriptFile)
             if not self._check_modem():
                 return False
             if script is not None:
@@ -420,7 +416,7 @@ class Cellular:
     def _check_modem(self) -> bool:
         """SIM, signal, registration over AT; sets the status and returns False on a problem."""
         modem = self.modem
-        device = getattr(modem, "deviceName", "the modem")
+        device = modem.deviceName
         try:
             modem.reacquire_port()  # after pppd released it
             sim = _value(modem.sim_state)
@@ -428,7 +424,7 @@ class Cellular:
                 reason = _SIM_REASONS.get(sim, f"SIM state {sim}")
                 return self._fail(CLOUD_ERR_SIM, reason)
             signal = modem.signal
-            if getattr(signal, "rssi", 99) == 99:
+            if signal.rssi == 99:
                 return self._fail(
                     CLOUD_ERR_SIGNAL, "no signal (rssi 99): check the antenna and coverage"
                 )
@@ -438,7 +434,7 @@ class Cellular:
                 return self._fail(CLOUD_ERR_SIGNAL, reason)
         except (ModemError, SerialError) as exc:
             return self._fail(CLOUD_ERR_CONNECT, f"the modem on {device} does not answer: {exc}")
-        self._log.info("Modem ready: SIM ready, signal %s dBm, %s", signal_dbm(signal),
+        self._log.info("Modem ready: SIM ready, signal %s dBm, %s", signal.dbm,
                        registration)
         return True
 
@@ -449,11 +445,11 @@ class Cellular:
 
     def _connect_ppp(self, script: str, deadline: float) -> bool:
         modem = self.modem
-        device = self.data_device or getattr(modem, "deviceName", None)
+        device = self.data_device or modem.deviceName
         options = PPPOptions(
             device=str(device),
             chat_script=script,
-            baud_rate=getattr(modem, "baudRate", 9600),
+            baud_rate=modem.baudRate,
             apn=self.apn,
             extra=self.ppp_extra,
         )
@@ -479,9 +475,7 @@ class Cellular:
             self._link = link
             self._status = CLOUD_CONNECTED
             self._reason = f"connected over PPP on {link.interface or device}"
-        set_ips = getattr(modem, "set_ip_addresses", None)
-        if callable(set_ips):
-            set_ips(link.local_ip, link.remote_ip)
+        modem.set_ip_addresses(link.local_ip, link.remote_ip)
         return True
 
     def _drop_runner(self) -> None:
@@ -498,7 +492,8 @@ class Cellular:
             stack = modem.sockets()
         except (ModemError, SerialError) as exc:
             return self._fail(CLOUD_ERR_CONNECT, f"the modem's data context failed: {exc}")
-        connect_timeout = float(getattr(modem.socket_family, "connect_timeout", 20.0))
+        family = modem.socket_family
+        connect_timeout = family.connect_timeout if family is not None else 20.0
         with self._state_lock:
             self._stack = stack
             self._transport = ModemSocketTransport(stack, connect_timeout=connect_timeout)
@@ -506,9 +501,7 @@ class Cellular:
             self._link = None
             self._status = CLOUD_CONNECTED
             self._reason = "connected in serial mode (the modem's own sockets)"
-        set_ips = getattr(modem, "set_ip_addresses", None)
-        if callable(set_ips):
-            set_ips(ip, None)
+        modem.set_ip_addresses(ip, None)
         return True
 
     def _activate_pdp(self, deadline: float) -> Optional[str]:
@@ -546,9 +539,7 @@ class Cellular:
             stack.close()
             with contextlib.suppress(HologramError):
                 self.modem.deactivate_data()
-        set_ips = getattr(self.modem, "set_ip_addresses", None)
-        if callable(set_ips):
-            set_ips(None, None)
+        self.modem.set_ip_addresses(None, None)
         return was_up
 
     def _on_ppp_down(self, runner: PPPRunner, error: Optional[NetworkError]) -> None:
@@ -562,9 +553,7 @@ class Cellular:
             self._reason = reason
             self._link = None
             up_for = self._clock() - (self._up_since or self._clock())
-        set_ips = getattr(self.modem, "set_ip_addresses", None)
-        if callable(set_ips):
-            set_ips(None, None)
+        self.modem.set_ip_addresses(None, None)
         self._log.warning("Link lost: %s", reason)
         if up_for >= self.reconnect_policy.stable_after:
             self._backoff_level = 0
@@ -620,12 +609,3 @@ class Cellular:
             if gave_up:
                 self._log.error("Giving up reconnecting after %d attempts: %s", failures, reason)
                 return
-
-
-def signal_dbm(signal: Any) -> Optional[int]:
-    """dBm of a +CSQ signal (rssi 0..31), None when unknown."""
-    dbm = getattr(signal, "dbm", None)
-    if isinstance(dbm, int):
-        return dbm
-    rssi = getattr(signal, "rssi", 99)
-    return -113 + 2 * rssi if isinstance(rssi, int) and 0 <= rssi <= 31 else None

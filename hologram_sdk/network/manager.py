@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from hologram_sdk.base.errors import (
     CloudConnectionError,
@@ -15,6 +15,10 @@ from hologram_sdk.base.errors import (
 )
 from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
 from hologram_sdk.modem.registry import driver_for_interface, interface_names
+
+if TYPE_CHECKING:
+    from hologram_sdk.network.cellular import Cellular
+    from hologram_sdk.network.cellular_modem import CellularModem
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +59,11 @@ class NetworkManager:
     """
 
     def __init__(
-        self, event: Event, network: str = "", modem: Any = None, **cellular_options: Any
+        self,
+        event: Event,
+        network: str = "",
+        modem: Optional[CellularModem] = None,
+        **cellular_options: Any,
     ) -> None:
         name = "" if network is None else network
         known_010 = name == CELLULAR_010 or name in STUB_INTERFACES_010
@@ -73,7 +81,7 @@ class NetworkManager:
         self._sysfs_root = str(cellular_options.pop("sysfs_root", "/sys"))
         self._dev_root = str(cellular_options.pop("dev_root", "/dev"))
         self._options = cellular_options
-        self._cellular: Any = None
+        self._cellular: Optional[Cellular] = None
         self._owns_modem = False
         self._connected = self._agnostic
         self._lock = threading.Lock()
@@ -87,7 +95,7 @@ class NetworkManager:
         return self._interface
 
     @property
-    def modem(self) -> Any:
+    def modem(self) -> Optional[CellularModem]:
         """The modem in use (None in non-network mode until one is needed)."""
         if self._modem is None and not self._agnostic:
             self._modem = self._default_modem()
@@ -95,20 +103,22 @@ class NetworkManager:
         return self._modem
 
     @modem.setter
-    def modem(self, value: Any) -> None:
+    def modem(self, value: Optional[CellularModem]) -> None:
         if self._cellular is not None:
             raise ConfigurationError("the modem cannot change once the network was used")
         self._modem = value
 
     @property
-    def cellular(self) -> Any:
+    def cellular(self) -> Optional[Cellular]:
         """The :class:`Cellular` interface (None in non-network mode)."""
         if self._agnostic:
             return None
         if self._cellular is None:
             from hologram_sdk.network.cellular import Cellular
 
-            cellular = Cellular(self.modem, event=self.event, **self._options)
+            modem = self.modem
+            assert modem is not None  # a cellular interface always finds its default
+            cellular = Cellular(modem, event=self.event, **self._options)
             cellular.link_listener = self._on_link
             self._cellular = cellular
         return self._cellular
@@ -146,7 +156,7 @@ class NetworkManager:
         """Whether the cloud's traffic goes through the modem's own sockets."""
         # without a modem given, the default one is in 'ppp' mode: nothing to build
         modem = self._modem
-        return not self._agnostic and str(getattr(modem, "mode", "ppp")) == "serial"
+        return not self._agnostic and modem is not None and str(modem.mode) == "serial"
 
     @property
     def transport(self) -> Any:
@@ -158,7 +168,7 @@ class NetworkManager:
         """
         if not self.serial_mode:
             return None
-        transport = self.cellular.transport
+        transport = self._link().transport
         return transport if transport is not None else _link_down
 
     def open_listener(
@@ -270,7 +280,7 @@ class NetworkManager:
             self._log.info("Network connected")
             self.event.broadcast(NETWORK_CONNECTED, {"interface": ""})
             return True
-        return bool(self.cellular.connect(timeout))
+        return bool(self._link().connect(timeout))
 
     def disconnect(self) -> bool:
         """Take the link down; ``network.disconnected`` is broadcast.
@@ -283,7 +293,7 @@ class NetworkManager:
             self.event.broadcast(NETWORK_DISCONNECTED, {"interface": "", "reason": "on request"})
             return True
         self._stop_listeners()  # before the modem's sockets go
-        return bool(self.cellular.disconnect())
+        return bool(self._link().disconnect())
 
     def reconnect(self, timeout: float = 200) -> bool:
         """Disconnect, then connect again.
@@ -336,7 +346,14 @@ class NetworkManager:
             self._log.info("Network disconnected: %s", reason)
             self.event.broadcast(NETWORK_DISCONNECTED, payload)
 
-    def _default_modem(self) -> Any:
+    def _link(self) -> Cellular:
+        """The cellular link (only called with a cellular interface)."""
+        cellular = self.cellular
+        if cellular is None:
+            raise ConfigurationError("non-network mode has no cellular link")
+        return cellular
+
+    def _default_modem(self) -> CellularModem:
         """The interface's modem class on its default device, or the one found on USB."""
         driver = driver_for_interface(self._interface)
         if driver is None:  # 0.10's 'cellular': whichever modem is plugged in
@@ -353,8 +370,7 @@ class NetworkManager:
                     return cls(deviceName=candidate.device)
         return cls()
 
-
-    def _discover_modem(self) -> Any:
+    def _discover_modem(self) -> CellularModem:
         """0.10's ``network='cellular'``: the first registered modem found on USB that
         answers ``AT`` (the registry's order, each device's AT interface first),
         named at INFO.
@@ -406,7 +422,7 @@ class _DeferredListener:
             if self._closed or self._active is not None:
                 return
             try:
-                self._active = self._manager.cellular.open_listener(
+                self._active = self._manager._link().open_listener(
                     self._port, self._on_message, **self._options
                 )
             except HologramError as exc:
