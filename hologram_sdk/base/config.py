@@ -29,6 +29,29 @@ MISSING_CREDENTIALS = (
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def load_hjson_file(path: PathLike, what: str) -> object:
+    """Parse an HJSON file (JSON with comments and unquoted keys): the one loader.
+
+    :param path: the file
+    :param what: how error messages name it (``"credentials file"``, ``"devices file"``)
+    :raises ConfigurationError: the file is missing, a directory, unreadable or not HJSON
+    """
+    import hjson
+
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as f:
+            return hjson.load(f)
+    except FileNotFoundError:
+        raise ConfigurationError(f"{what} {name} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigurationError(f"{what} {name} is a directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {what} {name}: {exc}") from None
+    except hjson.HjsonDecodeError as exc:
+        raise ConfigurationError(f"{what} {name} is not valid HJSON: {exc}") from None
+
+
 def load_credentials_file(path: PathLike) -> dict[str, object]:
     """Read an HJSON configuration file (comments allowed), as in the reference::
 
@@ -46,20 +69,8 @@ def load_credentials_file(path: PathLike) -> dict[str, object]:
     :raises ConfigurationError: the file is missing or unreadable, is not HJSON,
         is not an object, or a credential field is not a string
     """
-    import hjson
-
     name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as f:
-            parsed = hjson.load(f)
-    except FileNotFoundError:
-        raise ConfigurationError(f"credentials file {name} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigurationError(f"credentials file {name} is a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read credentials file {name}: {exc}") from None
-    except hjson.HjsonDecodeError as exc:
-        raise ConfigurationError(f"credentials file {name} is not valid HJSON: {exc}") from None
+    parsed = load_hjson_file(path, "credentials file")
     if not isinstance(parsed, dict):
         raise ConfigurationError(
             f"credentials file {name} must hold an object such as "

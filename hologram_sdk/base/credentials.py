@@ -8,9 +8,32 @@ credentials file and the local cloud all check those rules here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from hologram_sdk.base.errors import CredentialsError
+
+if TYPE_CHECKING:
+    from typing import TypeGuard  # Python 3.10+, for mypy only
+
+#: characters in each of ``cloud_id`` and ``cloud_key`` (the seed pair)
+SEED_LENGTH = 4
+#: characters in a ``devicekey``
+DEVICEKEY_LENGTH = 8
+
+
+def devicekey_ok(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a well-formed device key (a string of 8 characters)."""
+    return isinstance(value, str) and len(value) == DEVICEKEY_LENGTH
+
+
+def seed_part_ok(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a well-formed ``cloud_id`` or ``cloud_key`` (4 characters)."""
+    return isinstance(value, str) and len(value) == SEED_LENGTH
+
+
+def seed_pair_ok(cloud_id: object, cloud_key: object) -> bool:
+    """Whether both halves of the seed pair are well formed."""
+    return seed_part_ok(cloud_id) and seed_part_ok(cloud_key)
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,7 @@ def parse_credentials(raw: object) -> Credentials:
         )
     devicekey = raw.get("devicekey")
     if devicekey:
-        if not isinstance(devicekey, str) or len(devicekey) != 8:
+        if not devicekey_ok(devicekey):
             raise CredentialsError("'devicekey' must be a string of 8 characters")
         return Credentials(devicekey=devicekey)
     cloud_id, cloud_key = raw.get("cloud_id"), raw.get("cloud_key")
@@ -62,6 +85,6 @@ def parse_credentials(raw: object) -> Credentials:
             "or 'devicekey' (8 characters)"
         )
     for name, value in (("cloud_id", cloud_id), ("cloud_key", cloud_key)):
-        if not isinstance(value, str) or len(value) != 4:
+        if not seed_part_ok(value):
             raise CredentialsError(f"'{name}' must be a string of 4 characters")
     return Credentials(cloud_id=cloud_id, cloud_key=cloud_key)

@@ -16,6 +16,7 @@ from hologram_sdk.cli.common import (
     fail,
     stop_on_signals,
 )
+from hologram_sdk.cli.tables import local_time, printable, table
 from hologram_sdk.emulator.cloud import CloudStore, StoredMessage, StoredSMS
 
 Record = Union[StoredMessage, StoredSMS]
@@ -40,14 +41,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run, prog=parser.prog)
 
 
-def printable(text: str, width: int = DATA_WIDTH) -> str:
-    """``text`` on one line (control characters escaped), cut to ``width`` with '…'."""
-    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def when(record: Record) -> str:
-    return datetime.datetime.fromtimestamp(record.received).strftime("%Y-%m-%d %H:%M:%S")
+    return local_time(record.received)
 
 
 def as_json(record: Record, routes: Optional[dict[str, tuple[str, str]]] = None) -> str:
@@ -69,26 +64,15 @@ def cells(record: Record) -> list[str]:
             when(record),
             printable(record.device, _NO_CUT),
             printable(",".join(record.topics), _NO_CUT) or "-",
-            printable(record.data),
+            printable(record.data, DATA_WIDTH),
         ]
     return [
         str(record.id),
         when(record),
         printable(record.device, _NO_CUT),
         printable(record.destination, _NO_CUT),
-        printable(record.text),
+        printable(record.text, DATA_WIDTH),
     ]
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns two spaces apart; the id column right-aligned."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = []
-    for row in [list(headers), *rows]:
-        parts = [row[0].rjust(widths[0])]
-        parts += [cell.ljust(widths[i + 1]) for i, cell in enumerate(row[1:])]
-        lines.append("  ".join(parts).rstrip())
-    return lines
 
 
 MESSAGE_HEADERS = ("ID", "TIME", "DEVICE", "TOPICS", "DATA")

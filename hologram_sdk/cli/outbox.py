@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import sys
-from collections.abc import Sequence
 from typing import Optional, TextIO
 
 from hologram_sdk.base.errors import HologramError
 from hologram_sdk.cli.common import EXIT_FAILED, EXIT_OK, CLIError, add_verbose, fail
+from hologram_sdk.cli.tables import local_time, printable, table
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
 from hologram_sdk.outbox.delivery import FlushResult, OutboxDelivery, tcp_sender
 
@@ -40,29 +39,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run, prog=parser.prog)
 
 
-def printable(text: str, width: int = TEXT_WIDTH) -> str:
-    """``text`` on one line (control characters escaped), cut to ``width`` with '…'."""
-    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def when(timestamp: Optional[float]) -> str:
-    if timestamp is None:
-        return "-"
-    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Columns two spaces apart, left-aligned; the first (ids) right-aligned."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = []
-    for row in [list(headers), *rows]:
-        parts = [row[0].rjust(widths[0])]
-        parts += [cell.ljust(widths[i + 1]) for i, cell in enumerate(row[1:])]
-        lines.append("  ".join(parts).rstrip())
-    return lines
-
-
 PENDING_HEADERS = ("ID", "CREATED", "DESTINATION", "KIND", "TRIES", "TOPICS", "TEXT", "LAST ERROR")
 DEAD_HEADERS = ("ID", "FAILED", "DESTINATION", "KIND", "CODE", "TOPICS", "TEXT")
 
@@ -70,12 +46,12 @@ DEAD_HEADERS = ("ID", "FAILED", "DESTINATION", "KIND", "CODE", "TOPICS", "TEXT")
 def pending_row(item: OutboxItem) -> list[str]:
     return [
         str(item.id),
-        when(item.created),
+        local_time(item.created),
         item.destination,
         item.kind,
         str(item.attempts),
         ",".join(item.topics) or "-",
-        printable(item.display_text),
+        printable(item.display_text, TEXT_WIDTH),
         printable(item.last_error or "-", 50),
     ]
 
@@ -83,12 +59,12 @@ def pending_row(item: OutboxItem) -> list[str]:
 def dead_row(item: OutboxItem) -> list[str]:
     return [
         str(item.id),
-        when(item.failed_at),
+        local_time(item.failed_at),
         item.destination,
         item.kind,
         str(item.code),
         ",".join(item.topics) or "-",
-        printable(item.display_text),
+        printable(item.display_text, TEXT_WIDTH),
     ]
 
 

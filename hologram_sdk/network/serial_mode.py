@@ -36,6 +36,7 @@ from hologram_sdk.base.errors import (
     SerialError,
 )
 from hologram_sdk.modem.sockets import SocketStack
+from hologram_sdk.transport.tcp import CompletionCheck
 
 #: the protocol number of TCP, as both families' ``create()`` take it
 TCP = 6
@@ -44,7 +45,6 @@ __all__ = ["ModemSocketListener", "ModemSocketTransport"]
 
 logger = logging.getLogger(__name__)
 
-CompletionCheck = Callable[[bytes, bool], bool]
 _READ_SIZE = 1024
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from hologram_sdk.base.credentials import Credentials as Credentials
+from hologram_sdk.base.credentials import devicekey_ok, seed_part_ok
 from hologram_sdk.base.credentials import parse_credentials as parse_credentials
 from hologram_sdk.base.errors import (
     ConfigurationError,
@@ -328,11 +329,11 @@ def decode_request(body: bytes) -> Request:
 def _credentials_from(fields: dict[str, object]) -> Credentials:
     if "devicekey" in fields:
         key = fields["devicekey"]
-        if not isinstance(key, str) or len(key) != 8:
+        if not devicekey_ok(key):
             raise RequestError(ResultCode.ERR_AUTHINVALID, "device key must be 8 characters")
         return Credentials(devicekey=key)
     cid, ckey = fields.get("cloud_id"), fields.get("cloud_key")
-    if not (isinstance(cid, str) and isinstance(ckey, str) and len(cid) == 4 and len(ckey) == 4):
+    if not (seed_part_ok(cid) and seed_part_ok(ckey)):
         raise RequestError(ResultCode.ERR_AUTHINVALID, "no valid credentials")
     return Credentials(cloud_id=cid, cloud_key=ckey)
 

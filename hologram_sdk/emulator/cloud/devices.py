@@ -9,6 +9,13 @@ import threading
 from collections.abc import Iterable
 from typing import Callable, Optional
 
+from hologram_sdk.base.config import load_hjson_file
+from hologram_sdk.base.credentials import (
+    DEVICEKEY_LENGTH,
+    SEED_LENGTH,
+    devicekey_ok,
+    seed_pair_ok,
+)
 from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.records import Device, PathLike
@@ -46,18 +53,8 @@ def load_devices_file(path: PathLike) -> list[Device]:
 
     :raises ConfigurationError: missing file, bad HJSON, or a bad entry
     """
-    import hjson
-
     name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as f:
-            parsed = hjson.load(f)
-    except FileNotFoundError:
-        raise ConfigurationError(f"devices file {name} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read devices file {name}: {exc}") from None
-    except hjson.HjsonDecodeError as exc:
-        raise ConfigurationError(f"devices file {name} is not valid HJSON: {exc}") from None
+    parsed = load_hjson_file(path, "devices file")
     entries = parsed.get("devices") if isinstance(parsed, dict) else parsed
     if not isinstance(entries, list):
         raise ConfigurationError(
@@ -97,16 +94,18 @@ def load_devices_file(path: PathLike) -> list[Device]:
         ):
             raise ConfigurationError(f"{where}: 'inbound_port' must be a number 1..65535")
         if entry.get("devicekey"):
-            if len(entry["devicekey"]) != 8:
-                raise ConfigurationError(f"{where}: 'devicekey' must be 8 characters")
+            if not devicekey_ok(entry["devicekey"]):
+                raise ConfigurationError(
+                    f"{where}: 'devicekey' must be {DEVICEKEY_LENGTH} characters"
+                )
             label = f"entry {index} ({dev_name!r})"
             claim("devicekey", entry["devicekey"], label)
             claim("SMS credentials (devicekey or cloud_id+cloud_key)", entry["devicekey"], label)
             devices.append(Device(dev_name, devicekey=entry["devicekey"], inbound_port=port))
         elif entry.get("cloud_id") and entry.get("cloud_key"):
-            if len(entry["cloud_id"]) != 4 or len(entry["cloud_key"]) != 4:
+            if not seed_pair_ok(entry["cloud_id"], entry["cloud_key"]):
                 raise ConfigurationError(
-                    f"{where}: 'cloud_id' and 'cloud_key' must be 4 characters each"
+                    f"{where}: 'cloud_id' and 'cloud_key' must be {SEED_LENGTH} characters each"
                 )
             label = f"entry {index} ({dev_name!r})"
             claim("cloud_id", entry["cloud_id"], label)
