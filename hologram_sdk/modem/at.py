@@ -15,7 +15,6 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Optional, Union
@@ -935,9 +934,3 @@ def _find_terminator(buffer: str) -> Optional[tuple[int, int]]:
                 end += 1
             return index, end
     return None
-
-
-def split_lines(data: Iterable[bytes]) -> list[str]:
-    """Split a byte stream into non-empty lines (a helper for tests and tools)."""
-    text = b"".join(data).decode("latin-1")
-    return [part for part in re.split(r"[\r\n]+", text) if part.strip()]

@@ -402,7 +402,6 @@ class Modem(ModemControl):
         self.link = link
         self._local_ip: Optional[str] = None
         self._remote_ip: Optional[str] = None
-        self._sms_mode: Optional[int] = None
         self._last_registration: Optional[Registration] = None
         #: the last state each registration URC (+CREG, +CGREG, +CEREG) reported
         self._domains: dict[str, Registration] = {}
@@ -463,7 +462,6 @@ class Modem(ModemControl):
                 channel.command(command)
             except ATCommandError as exc:
                 self.log.debug("%s not supported: %s", command, exc.result)
-        self._sms_mode = None
 
     def close(self) -> None:
         """Close the port (if the modem opened it); safe to call twice."""
@@ -723,7 +721,6 @@ class Modem(ModemControl):
     def _set_sms_mode(self, mode: int) -> None:
         # always sent: a raw command() may have changed it behind our back
         self.command(f"AT+CMGF={mode}")
-        self._sms_mode = mode
 
     def _text_charset_ucs2(self) -> bool:
         """Text-mode reads in UCS-2 (hex) so any alphabet survives; GSM if refused."""

@@ -19,13 +19,9 @@ class ModemProfile:
     :param storage_usb_ids: ids the stick shows before mode switching (no tty)
     :param default_device: the port the reference uses by default
     :param at_interface: USB interface number of the AT/PPP port
-    :param at_interface_during_ppp: interface that still answers AT while PPP
-        holds the data port (None when there is none)
-    :param at_device_during_ppp: the conventional tty of that interface
     :param chat_script: file name of the shipped chat script
     :param modes: the modes the class accepts (``ppp``, ``serial``)
     :param huawei_iccid: the ICCID may need ``AT^ICCID?`` (old Huawei firmware)
-    :param huawei_urcs: the modem sends ``^RSSI``/``^MODE``/``^BOOT`` URCs
     :param has_usocket: the modem has u-blox AT sockets (``+USOCR``...)
     :param manufacturer: what ``AT+CGMI`` answers
     :param aliases: other names the registry finds it by (``u201``, ``r410``...)
@@ -52,12 +48,9 @@ class ModemProfile:
     storage_usb_ids: tuple[tuple[str, str], ...] = ()
     default_device: str = "/dev/ttyUSB0"
     at_interface: int = 0
-    at_interface_during_ppp: Optional[int] = None
-    at_device_during_ppp: Optional[str] = None
     chat_script: str = "default-script"
     modes: tuple[str, ...] = ("ppp",)
     huawei_iccid: bool = False
-    huawei_urcs: bool = False
     has_usocket: bool = False
     manufacturer: str = ""
     aliases: tuple[str, ...] = ()
@@ -78,10 +71,7 @@ E303_PROFILE = ModemProfile(
     description="Huawei E303 HSPA USB stick",
     usb_ids=(("12d1", "1001"),),
     storage_usb_ids=(("12d1", "1f01"), ("12d1", "1446")),
-    at_interface_during_ppp=2,
-    at_device_during_ppp="/dev/ttyUSB2",
     huawei_iccid=True,
-    huawei_urcs=True,
     manufacturer="huawei",
     registration_domains=("+CREG", "+CGREG"),
     rat=("3g", "2g"),
@@ -101,8 +91,6 @@ IOTA_PROFILE = ModemProfile(
     description="Hologram iota (u-blox SARA-U201)",
     usb_ids=(("1546", "1102"), ("1546", "1104")),
     default_device="/dev/ttyACM0",
-    at_interface_during_ppp=2,
-    at_device_during_ppp="/dev/ttyACM1",
     modes=("ppp", "serial"),
     has_usocket=True,
     manufacturer="u-blox",

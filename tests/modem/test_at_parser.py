@@ -20,8 +20,8 @@ from hologram_sdk.modem.at import (
     is_registration_read_form,
     make_urc,
     mask_line,
+    cut_lines,
     parse_final,
-    split_lines,
 )
 
 
@@ -198,7 +198,9 @@ def test_masking_imsi_and_iccid():
     assert mask_line("+CSQ: 17,99", "AT+CSQ") == "+CSQ: 17,99"
 
 
-def test_split_lines_on_echo_shapes():
+def test_cut_lines_on_echo_shapes():
     # facts §2.2: echo glued to the first CRLF
-    raw = [b"AT+CSQ\r\r\n+CSQ: 17,99\r\n", b"\r\nOK\r\n"]
-    assert split_lines(raw) == ["AT+CSQ", "+CSQ: 17,99", "OK"]
+    lines, rest = cut_lines("AT+CSQ\r\r\n+CSQ: 17,99\r\n")
+    assert (lines, rest) == (["AT+CSQ", "+CSQ: 17,99"], "")
+    lines, rest = cut_lines(rest + "\r\nOK\r\n+CM")
+    assert ([line for line in lines if line], rest) == (["OK"], "+CM")
