@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 from hologram_sdk.base.errors import CredentialsError
 
 if TYPE_CHECKING:
-    from typing import TypeGuard  # Python 3.10+, for mypy only
+    from typing_extensions import TypeGuard  # for mypy only (typing has it from 3.10)
 
 #: characters in each of ``cloud_id`` and ``cloud_key`` (the seed pair)
 SEED_LENGTH = 4
