@@ -6,9 +6,9 @@ mixin the face classes put in front of the SDK's drivers.
 What 0.10 code does with a modem -- ``command``/``set``/``read``/``test``
 returning ``(ModemResult, response)``, its socket calls, ``popReceivedSMS``,
 ``signal_strength``... -- is served here over a serial port opened with the
-SDK's opener (:func:`hologram_sdk.modem.at.open_port`: device paths, pyserial
+SDK's opener (:func:`hologram_sdk.modem.ports.open_port`: device paths, pyserial
 URLs, ``sim://`` emulators), with result lines classified by the SDK's AT
-codec (:func:`~hologram_sdk.modem.at.parse_final`) and SMS decoded by its PDU
+codec (:func:`~hologram_sdk.modem.at_codec.parse_final`) and SMS decoded by its PDU
 codec (:mod:`hologram_sdk.modem.pdu`).
 
 The port is touched only through the three seams 0.10's tests patch --
@@ -40,7 +40,7 @@ from hologram_sdk.base.errors import (
     SerialError,
 )
 from hologram_sdk.compat.utilclasses import ModemResult
-from hologram_sdk.modem import at
+from hologram_sdk.modem import at_codec
 from hologram_sdk.modem.ports import open_port
 
 logger = logging.getLogger(__name__)
@@ -340,11 +340,11 @@ class ModemEngine010:
                 continue
             if line == "SEND OK":
                 return ModemResult.OK
-            final = at.parse_final(line)
+            final = at_codec.parse_final(line)
             if final is not None:
                 if final.success:
                     return ModemResult.OK
-                if final.kind in (at.FinalKind.CME_ERROR, at.FinalKind.CMS_ERROR):
+                if final.kind in (at_codec.FinalKind.CME_ERROR, at_codec.FinalKind.CMS_ERROR):
                     self.response.append(line)
                 return ModemResult.Error
             if line.startswith("+"):
@@ -427,9 +427,9 @@ class ModemEngine010:
         if self.result == ModemResult.Timeout:
             raise ModemTimeoutError(line, self.response, float(timeout or self.timeout))
         last = self.response[-1] if self.response else "ERROR"
-        final = at.parse_final(last) or at.parse_final("ERROR")
+        final = at_codec.parse_final(last) or at_codec.parse_final("ERROR")
         assert final is not None
-        raise at.error_for(line, final)
+        raise at_codec.error_for(line, final)
 
     def read(self, cmd: str, expected: Optional[str] = None, timeout: Optional[float] = None,
              retries: int = DEFAULT_SERIAL_RETRIES) -> Result:

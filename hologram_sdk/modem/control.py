@@ -22,7 +22,8 @@ from hologram_sdk.base.errors import (
     ModemError,
 )
 from hologram_sdk.modem import simauth
-from hologram_sdk.modem.at import URC, ATChannel
+from hologram_sdk.modem.at import ATChannel
+from hologram_sdk.modem.at_codec import URC
 from hologram_sdk.modem.location import (
     QUECTEL_NO_FIX,
     QUECTEL_SESSION_INACTIVE,

@@ -31,7 +31,8 @@ from hologram_sdk.base.errors import (
 )
 from hologram_sdk.base.events import Event
 from hologram_sdk.modem import pdu
-from hologram_sdk.modem.at import URC, ATChannel
+from hologram_sdk.modem.at import ATChannel
+from hologram_sdk.modem.at_codec import URC
 from hologram_sdk.modem.control import ModemControl
 from hologram_sdk.modem.ports import Opener
 from hologram_sdk.modem.profiles import GENERIC_PROFILE, ModemProfile

@@ -15,7 +15,8 @@ from hologram_sdk.base.errors import (
     ModemError,
     ModemTimeoutError,
 )
-from hologram_sdk.modem.at import URC, ATChannel
+from hologram_sdk.modem.at import ATChannel
+from hologram_sdk.modem.at_codec import URC
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hologram_sdk.modem.at import ATChannel, LineKind, LineRouter, _Pending, parse_final
+from hologram_sdk.modem.at import ATChannel, _Pending
+from hologram_sdk.modem.at_codec import LineKind, LineRouter, parse_final
 from tests.support.fuzz import FUZZ
 
 COMMANDS = [None, "AT", "AT+CSQ", "AT+CREG?", "AT+CMGS=19", "AT+CGSN", "AT^ICCID?"]

@@ -11,7 +11,7 @@ from hologram_sdk.base.errors import (
     SIMPinRequiredError,
     SIMPukRequiredError,
 )
-from hologram_sdk.modem.at import (
+from hologram_sdk.modem.at_codec import (
     FinalKind,
     LineKind,
     LineRouter,
