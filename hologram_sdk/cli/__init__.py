@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -34,7 +33,11 @@ SUBCOMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(subcommands: Sequence[str] = SUBCOMMANDS) -> argparse.ArgumentParser:
+    """The ``hologram`` parser with ``subcommands`` (module names under ``hologram_sdk.cli``).
+
+    :raises ModuleNotFoundError: a listed subcommand module does not exist
+    """
     parser = argparse.ArgumentParser(
         prog="hologram", description="Hologram SDK command line: cloud, outbox, modem, network."
     )
@@ -44,11 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for name in SUBCOMMANDS:
-        module_name = f"hologram_sdk.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:  # not built yet
-            continue
-        importlib.import_module(module_name).register(subparsers)
+    for name in subcommands:  # a missing module is an ImportError, never a silent gap
+        importlib.import_module(f"hologram_sdk.cli.{name}").register(subparsers)
     return parser
 
 
