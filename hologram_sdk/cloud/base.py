@@ -1,4 +1,8 @@
-"""``Cloud``: hosts, ports, events, network and the inbound message buffer shared by all clouds."""
+"""``Cloud``: hosts, ports, events, network and the inbound message buffer shared by all clouds.
+
+Why ~530 lines: it is the reference's ``Cloud`` class, whose public surface is
+fixed by the 2017 API; the work is elsewhere (outbox, transport, network).
+"""
 
 from __future__ import annotations
 

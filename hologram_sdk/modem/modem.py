@@ -1,4 +1,12 @@
-"""The reference's ``Modem``: identity, signal, registration, SIM state and SMS over AT."""
+"""The reference's ``Modem``: identity, signal, registration, SIM state and SMS over AT.
+
+Why ~950 lines in one module: it is one class, the reference's ``Modem``, and
+every method goes through the same AT channel under the same lock (a +CMTI read
+on the URC thread must never switch the SMS mode under a caller). The value
+types at the top (``Registration``, ``SIMState``, ``Signal``, ``SMSMessage``)
+are what its properties return and are imported from here. Driver families add
+behaviour in their own modules (``iota.py``, ``usocket.py``) on top of it.
+"""
 
 from __future__ import annotations
 

@@ -16,6 +16,11 @@ Status codes are the reference's: ``CLOUD_DISCONNECTED`` (0), ``CLOUD_CONNECTED`
 After an unexpected drop the link is brought back by a
 :class:`ReconnectPolicy`: exponential backoff with jitter, capped, reset once a
 link has stayed up for a stable period; each step is broadcast as an event.
+
+Why ~640 lines in one module: it is one state machine (status, reason, link,
+runner, reconnect thread) behind one lock; connect in both modes, drop handling
+and the reconnect loop all move the same state. The pure parts live elsewhere
+(:mod:`~hologram_sdk.network.ppp`, :mod:`~hologram_sdk.base.backoff`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ runs pppd with what this module builds and feeds its output back in here.
 
 Sources for the formats and codes: pppd(8) and chat(8) of ppp 2.4.9 (see
 ``modem-facts.md`` sections 8 and 9).
+
+Why ~520 lines: pure tables and parsers of one program's interface (pppd's
+options, its output lines, its exit codes), read together when pppd runs.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ reading the output lines is the pure half, :mod:`hologram_sdk.network.ppp`.
 its merged stdout/stderr on one thread, and reports the link going up (with the
 addresses and DNS servers) and down (with the typed error for pppd's exit code)
 through callbacks. It only ever signals the pppd it started.
+
+Why ~610 lines in one module: it is one child process's life (start, the output
+reader, the wait for the link, stop with a grace period then SIGKILL, exit-code
+mapping), and every step shares the process handle, its lock and its state.
 """
 
 from __future__ import annotations

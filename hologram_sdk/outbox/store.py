@@ -1,4 +1,11 @@
-"""The outbox's SQLite store: bounded, durable, shared safely between processes."""
+"""The outbox's SQLite store: bounded, durable, shared safely between processes.
+
+Why ~690 lines in one module: it is one table and its transaction discipline
+(``BEGIN IMMEDIATE``, claims with leases, the size limits and their policies,
+dead letters); every method keeps the same invariants inside one transaction,
+so they stay side by side. The schema, the claim helpers and the item type are
+already apart (``schema.py``, ``claims.py``, ``item.py``).
+"""
 
 from __future__ import annotations
 
