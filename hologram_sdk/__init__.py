@@ -3,13 +3,14 @@
 Layers, bottom up (a layer imports only the ones below it; the library never
 imports ``emulator/`` or ``cli/``; docs/ARCHITECTURE.md has the whole map)::
 
-    base       errors, events, credentials and config, paths, digits
-    wire       protocol (the cloud's request/reply codec, pure)
-    transport  tcp (connect/send), listener (inbound)
+    base       errors, events, credentials and config, backoff, paths, digits
+    wire       protocol and auth codecs (pure)
+    transport  tcp (connect/send), server (the one selector loop), listener (inbound)
     modem      AT channel, ports (+ URL schemes), registry of drivers, drivers
     network    NetworkManager, Cellular, PPP, serial mode
     outbox     the durable queue (given a send function)
     cloud      the facade: Cloud, CustomCloud, HologramCloud
+    compat     the 0.10 surface (Hologram/, Exceptions/, UtilClasses/ re-export it)
     emulator   stand-ins (modem emulator, local cloud), on top
     cli        the ``hologram`` command
 

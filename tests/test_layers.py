@@ -31,15 +31,19 @@ LOOSE = {
     f"{PACKAGE}.config": "base",  # documented path, re-exports base/config
     f"{PACKAGE}.demo": "cli",  # the runnable demo: local cloud + CLI tables
     f"{PACKAGE}.__main__": "cli",
-    "Hologram": "compat",  # the 0.10 face (Hologram/...) re-exports the library
+    # the 0.10 face: Hologram/, Exceptions/, UtilClasses/ re-export compat and the library
+    "Hologram": "compat",
+    "Exceptions": "compat",
+    "UtilClasses": "compat",
 }
+FACES = ("Hologram", "Exceptions", "UtilClasses")
 
 
 def layer_of(module: str) -> Optional[str]:
     """The layer of a dotted module name; None for anything outside the SDK."""
     parts = module.split(".")
-    if parts[0] == "Hologram":
-        return LOOSE["Hologram"]
+    if parts[0] in FACES:
+        return LOOSE[parts[0]]
     if parts[0] != PACKAGE:
         return None
     if len(parts) > 1 and parts[1] in RANK:
@@ -94,7 +98,7 @@ def violations(source: str, module: str, label: str, is_package: bool = False) -
 
 
 def sources() -> list[Path]:
-    return sorted([*(ROOT / PACKAGE).rglob("*.py"), *(ROOT / "Hologram").rglob("*.py")])
+    return sorted(path for top in (PACKAGE, *FACES) for path in (ROOT / top).rglob("*.py"))
 
 
 def test_every_module_has_a_layer():
