@@ -134,3 +134,16 @@ def test_downward_and_outside_imports_pass():
     source = ("import json\nfrom hologram_sdk.base.errors import HologramError\n"
               "from . import tcp\n")
     assert violations(source, "hologram_sdk.transport.listener", "x.py") == []
+
+
+def test_the_architecture_drawing_matches_the_tree_and_these_rules():
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    drawing = text.split("```")[1]
+    drawn = [line.split()[0].rstrip("/") for line in drawing.splitlines()
+             if line.strip() and line.split()[0].endswith("/")]
+    assert drawn == list(reversed(LAYERS))  # drawn top down
+    folders = {p.name for p in (ROOT / PACKAGE).iterdir()
+               if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == set(LAYERS)
+    for folder in folders:
+        assert f"**{folder}/**" in text, f"docs/ARCHITECTURE.md does not describe {folder}/"

@@ -1,0 +1,1 @@
+"""The bottom layer: errors, events, credentials and config, backoff, paths, digits."""

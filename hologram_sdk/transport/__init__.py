@@ -1,0 +1,1 @@
+"""TCP: the client transport, the one selector server loop, the inbound listener."""
