@@ -20,7 +20,7 @@ from hologram_sdk.modem.at_codec import (
     is_registration_read_form,
     make_urc,
     mask_line,
-    cut_lines,
+    find_line_end,
     parse_final,
 )
 
@@ -198,9 +198,12 @@ def test_masking_imsi_and_iccid():
     assert mask_line("+CSQ: 17,99", "AT+CSQ") == "+CSQ: 17,99"
 
 
-def test_cut_lines_on_echo_shapes():
+def test_line_ends_on_echo_shapes():
     # facts §2.2: echo glued to the first CRLF
-    lines, rest = cut_lines("AT+CSQ\r\r\n+CSQ: 17,99\r\n")
-    assert (lines, rest) == (["AT+CSQ", "+CSQ: 17,99"], "")
-    lines, rest = cut_lines(rest + "\r\nOK\r\n+CM")
-    assert ([line for line in lines if line], rest) == (["OK"], "+CM")
+    buffer = "AT+CSQ\r\r\n+CSQ: 17,99\r\n\r\nOK\r\n+CM"
+    lines = []
+    while (cut := find_line_end(buffer)) is not None:
+        lines.append(buffer[: cut[0]])
+        buffer = buffer[cut[1]:]
+    assert (lines, buffer) == (["AT+CSQ", "+CSQ: 17,99", "OK"], "+CM")
+    assert find_line_end("no end yet") is None
