@@ -213,7 +213,7 @@ def test_chat_script_must_be_executable(emulator, tmp_path):
 
 def test_serial_mode_needs_a_modem_with_sockets():
     with pytest.raises(ConfigurationError, match="serial mode needs a modem with a socket family"):
-        Cellular(type("Fake", (), {"mode": "serial"})())
+        Cellular(type("Fake", (), {"mode": "serial", "socket_family": None})())
 
 
 @pytest.mark.parametrize("apn", ["", "bad apn", 'x"y'])
