@@ -41,9 +41,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "network",
         help="cellular link: connect, disconnect, status",
-        description="Bring the cellular data link up (pppd with the chat script, or the "
-        "IOTA's serial mode) and down, and show SIM, signal, registration, operator, link "
-        "state and addresses. PPP needs root.",
+        description="Bring the cellular data link up (pppd with the chat script, or serial "
+        "mode on the modem's own sockets) and down, and show SIM, signal, registration, "
+        "operator, link state and addresses. PPP needs root.",
     )
     parser.add_argument(
         "--interface",
@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--port", help="the modem's device (default: the interface's own)")
     parser.add_argument("--mode", choices=("ppp", "serial"), default=None,
-                        help="ppp (default) or serial (IOTA only: no pppd, no root)")
+                        help="ppp (default) or serial (the modem's own sockets: IOTA, nova, "
+                        "novam, bg96, ec21, ec25; no pppd, no root)")
     parser.add_argument("--baud", default="9600", help="serial speed (default 9600)")
     parser.add_argument("--apn", default="hologram", help="access point name (default hologram)")
     parser.add_argument("--chatscript", help="chat script (must be executable)")
