@@ -22,6 +22,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
+from hologram_sdk.base.backoff import Backoff as Backoff  # the project's one (was a stand-in)
 from hologram_sdk.base.errors import ConfigurationError
 
 #: scheme -> (module, class). The one place a new kind of route is added.
@@ -196,19 +197,6 @@ def topic_level(text: str) -> str:
 
 
 # --- retries -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Stand-in with the same shape as ``hologram_sdk.base.backoff.Backoff`` (being
-    added by the structure work): attempt ``n`` waits ``min(cap, base * multiplier**n)``."""
-
-    base: float
-    cap: float
-    multiplier: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        return float(min(self.cap, self.base * self.multiplier ** min(max(attempt, 0), 64)))
 
 
 class Retries:
