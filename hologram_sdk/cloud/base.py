@@ -1,6 +1,6 @@
 """``Cloud``: hosts, ports, events, network and the inbound message buffer shared by all clouds.
 
-Why ~530 lines: it is the reference's ``Cloud`` class, whose public surface is
+Why ~600 lines: it is the reference's ``Cloud`` class, whose public surface is
 fixed by the 2017 API; the work is elsewhere (outbox, transport, network).
 """
 

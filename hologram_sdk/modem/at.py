@@ -5,6 +5,10 @@ the pure codec of :mod:`hologram_sdk.modem.at_codec`) to the one pending
 command or, for unsolicited result codes, to a queue that a separate dispatcher
 thread hands to the registered callbacks. Raw traffic is logged at DEBUG on
 ``hologram_sdk.modem.at.traffic``.
+
+Why ~510 lines: one class whose reader thread, command path and URC dispatcher
+share one buffer, one condition and one pending command; the pure parsing is
+already apart (:mod:`~hologram_sdk.modem.at_codec`).
 """
 
 from __future__ import annotations
