@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -69,10 +70,16 @@ def add_credentials(parser: argparse.ArgumentParser) -> None:
         "--cloud_id", nargs="?", help="Hologram cloud id (4 characters); env HOLOGRAM_CLOUD_ID"
     )
     parser.add_argument(
-        "--cloud_key", nargs="?", help="Hologram cloud key (4 characters); env HOLOGRAM_CLOUD_KEY"
+        "--cloud_key",
+        nargs="?",
+        help="Hologram cloud key (4 characters); env HOLOGRAM_CLOUD_KEY. A key on the "
+        "command line is visible to every user (ps): prefer the environment or -f",
     )
     parser.add_argument(
-        "--devicekey", nargs="?", help="Hologram device key (8 characters); env HOLOGRAM_DEVICEKEY"
+        "--devicekey",
+        nargs="?",
+        help="Hologram device key (8 characters); env HOLOGRAM_DEVICEKEY. A key on the "
+        "command line is visible to every user (ps): prefer the environment or -f",
     )
     parser.add_argument(
         "-f", "--file", nargs="?", help="HJSON file with cloud_id and cloud_key (or devicekey)"
@@ -85,6 +92,14 @@ def credentials_from(args: argparse.Namespace) -> Optional[dict[str, str]]:
     :raises CLIError: the file or the values are unusable
     """
     flags = {k: getattr(args, k, None) for k in ("cloud_id", "cloud_key", "devicekey")}
+    given = [f"--{k}" for k in ("cloud_key", "devicekey") if flags[k]]
+    if given:
+        prog = getattr(args, "prog", "hologram")
+        print(
+            f"{prog}: warning: {' and '.join(given)} on the command line is visible to every "
+            "user of this machine (ps); use HOLOGRAM_CLOUD_KEY/HOLOGRAM_DEVICEKEY or -f FILE",
+            file=sys.stderr,
+        )
     try:
         return resolve_credentials(flags, os.environ, getattr(args, "file", None))
     except ConfigurationError as exc:
@@ -99,12 +114,22 @@ def require_credentials(args: argparse.Namespace) -> dict[str, str]:
     return credentials
 
 
+#: the longest wait a command takes (31 days): more overflows socket and thread timeouts
+MAX_SECONDS = 31 * 24 * 3600.0
+
+
 def timeout_value(text: str) -> float:
-    """argparse type: seconds as a float."""
+    """argparse type: seconds as a float, finite and at most :data:`MAX_SECONDS`
+    (negative values keep their meaning where a command gives one, e.g. -1 = forever)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if math.isnan(value) or math.isinf(value) or value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"not a usable number of seconds: {text!r} (a finite number up to {MAX_SECONDS:.0f})"
+        )
+    return value
 
 
 def positive_timeout(text: str) -> float:

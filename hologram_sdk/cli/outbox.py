@@ -8,7 +8,14 @@ import sys
 from typing import Optional, TextIO
 
 from hologram_sdk.base.errors import HologramError
-from hologram_sdk.cli.common import EXIT_FAILED, EXIT_OK, CLIError, add_verbose, fail
+from hologram_sdk.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CLIError,
+    add_verbose,
+    fail,
+    positive_timeout,
+)
 from hologram_sdk.cli.tables import local_time, printable, table
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
 from hologram_sdk.outbox.delivery import FlushResult, OutboxDelivery, tcp_sender
@@ -32,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("action", nargs="?", choices=ACTIONS, default="list")
     parser.add_argument("--db", help=f"outbox database (default {default_path()})")
     parser.add_argument(
-        "--timeout", type=float, default=5.0, help="seconds per message when flushing (5)"
+        "--timeout",
+        type=positive_timeout,
+        default=5.0,
+        help="seconds per message when flushing (5)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar while flushing")
     add_verbose(parser, subcommand=True)

@@ -22,6 +22,7 @@ from hologram_sdk.cli.common import (
     port_value,
     positive_timeout,
     stop_on_signals,
+    timeout_value,
 )
 
 DEFAULT_TIMEOUT = 5.0
@@ -69,13 +70,13 @@ def add_010_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--destination", help="the SMS destination, E.164 with '+' (0.10)")
     parser.add_argument(
         "--repeat",
-        type=float,
+        type=timeout_value,
         default=0,
         help="send again every REPEAT seconds (at least 1) until --duration ends (0.10)",
     )
     parser.add_argument(
         "--duration",
-        type=float,
+        type=timeout_value,
         default=-1,
         help="seconds the periodic sending lasts; -1 (default) until Ctrl-C (0.10)",
     )

@@ -6,7 +6,15 @@ from __future__ import annotations
 import argparse
 import threading
 
-from hologram_sdk.cli.common import EXIT_FAILED, EXIT_OK, CLIError, fail, stop_on_signals, wait
+from hologram_sdk.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CLIError,
+    fail,
+    stop_on_signals,
+    timeout_value,
+    wait,
+)
 from hologram_sdk.cli.receive import add_modem_arguments, cloud_on_modem
 
 
@@ -18,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "and print each inbound message until --timeout or Ctrl-C.",
     )
     add_modem_arguments(parser)
-    parser.add_argument("-t", "--timeout", type=float, default=-1.0,
+    parser.add_argument("-t", "--timeout", type=timeout_value, default=-1.0,
                         help="seconds to listen; -1 (default) until Ctrl-C")
     parser.set_defaults(func=run, prog=parser.prog)
 

@@ -31,7 +31,8 @@ ERR_UNKNOWN = ResultCode.ERR_UNKNOWN
 ERR_QUEUED = ResultCode.ERR_QUEUED
 
 _SECRET_FIELDS = re.compile(r'("(?:s|c|k|devicekey|cloud_id|cloud_key)"\s*:\s*)"(?:[^"\\]|\\.)*"')
-_SMS_AUTH = re.compile(r"^S[^+]*(?=\+)")
+#: an SMS request's credentials: always the 8 characters after "S" (a key may hold "+")
+_SMS_AUTH_LENGTH = 8
 #: the compact auth string: the device id is masked like an ICCID, the OTP/token hidden
 _COMPACT_AUTH = re.compile(r"^([CH])(\S{0,2})\S* (\S+) \S+ ")
 
@@ -40,7 +41,7 @@ def mask_credentials(payload: Union[bytes, str]) -> str:
     """A request as text with every credential replaced by ``***`` (for DEBUG logs)."""
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
     if text.startswith("S"):
-        return _SMS_AUTH.sub("S***", text, count=1)
+        return "S***" + text[1 + _SMS_AUTH_LENGTH :]
     if text[:1] in ("C", "H"):
         masked = _COMPACT_AUTH.sub(r"\1\2*** \3 *** ", text, count=1)
         return masked.replace("\x00", "\\0") if masked != text else text[:1] + "***"
