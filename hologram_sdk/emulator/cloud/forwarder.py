@@ -20,8 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.emulator.cloud.ledger import FAILED, FORWARDED, Ledger, Settled
-from hologram_sdk.emulator.cloud.routes import Backoff, Outcome, Outgoing, Retries, Route
+from hologram_sdk.emulator.cloud.routes import Outcome, Outgoing, Retries, Route
 
 
 @dataclass(frozen=True)

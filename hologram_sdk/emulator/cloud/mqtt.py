@@ -35,6 +35,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.cloud.routes import (
     DEFAULT_PREFIX,
@@ -42,7 +43,6 @@ from hologram_sdk.emulator.cloud.routes import (
     ENV_MQTT_PASSWORD,
     ENV_MQTT_USERNAME,
     FORWARDED,
-    Backoff,
     Done,
     Outcome,
     Outgoing,
@@ -111,7 +111,8 @@ class MqttRoute(Route):
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish
         self.client.on_message = self._on_message
-        self.backoff = Retries(Backoff(base=0.2, cap=5.0))
+        # jitter: gateways that lost one broker do not all knock at the same instant
+        self.backoff = Retries(Backoff(base=0.2, cap=5.0, jitter=0.5))
         self._lock = threading.Lock()
         self._waiting: dict[int, _Group] = {}
         self._early: dict[int, ReasonCode] = {}

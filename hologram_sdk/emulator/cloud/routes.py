@@ -22,7 +22,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from hologram_sdk.base.backoff import Backoff as Backoff  # the project's one (was a stand-in)
+from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.errors import ConfigurationError
 
 #: scheme -> (module, class). The one place a new kind of route is added.
@@ -200,7 +200,8 @@ def topic_level(text: str) -> str:
 
 
 class Retries:
-    """Failed tries in a row, and how long the project's backoff says to wait next."""
+    """Failed tries in a row, and how long the project's one :class:`Backoff` says to
+    wait before the next (``Backoff`` itself keeps no count)."""
 
     def __init__(self, backoff: Backoff) -> None:
         self.backoff = backoff

@@ -26,7 +26,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from hologram_sdk.emulator.cloud.routes import Backoff, Retries
+from hologram_sdk.base.backoff import Backoff
+from hologram_sdk.emulator.cloud.routes import Retries
 from hologram_sdk.emulator.cloud.store import CloudStore
 
 SCHEMA = """
