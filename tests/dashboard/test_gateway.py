@@ -123,6 +123,18 @@ def test_last_address_and_the_queue_from_the_form(gateway, inbound_port):
     assert device["device"]["inbound"]["ok"] is True
     assert device["device"]["last_address"] == "127.0.0.1"
     assert device["device"]["gateway"] == "gw"
+    sms = json.dumps({"device": "sensor-1", "kind": "sms", "text": "battery?"})
+    status, _, answer = request(
+        url, "POST", "/ui/send", sms, {**cookie, "Content-Type": "application/json"}
+    )
+    assert status == 200 and json.loads(answer)["state"] == "stored"  # as the REST API's SMS
+    queue = json.loads(
+        request(url, "GET", "/api/1/to-device?deviceid=sensor-1", headers={"X-API-Key": API_KEY})[2]
+    )
+    assert [(r["kind"], r["source"]) for r in queue["data"]] == [
+        ("message", "dashboard"),
+        ("sms", "dashboard"),
+    ]
     sms = json.dumps({"device": "sensor-1", "kind": "sms", "text": "x" * 161})
     status, _, answer = request(
         url, "POST", "/ui/send", sms, {**cookie, "Content-Type": "application/json"}
