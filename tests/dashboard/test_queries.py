@@ -8,7 +8,8 @@ import time
 import pytest
 
 from hologram_sdk.emulator.cloud import CloudStore
-from hologram_sdk.emulator.dashboard.queries import DashboardData, Payload
+from hologram_sdk.emulator.dashboard.payloads import Payload
+from hologram_sdk.emulator.dashboard.queries import DashboardData
 from hologram_sdk.errors import ConfigurationError
 
 from .conftest import fill_messages

@@ -10,31 +10,24 @@ indexed queries only, so a page stays fast with millions of rows:
 - per-device paging uses an index on ``messages(device, id)``, created when the
   dashboard opens the file (servers without a dashboard do not pay for it).
 
-Payloads are shown as sent: text as text; bytes that were not UTF-8 (stored as
-``\\xNN`` escapes) or control characters make the payload "binary", shown as hex
-and base64. Long payloads are cut to a preview; :meth:`DashboardData.message`
-returns one in full.
+Rows become JSON with :mod:`.payloads` (text, or hex and base64 for bytes; long
+payloads cut to a preview, :meth:`DashboardData.message` returns one in full).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import re
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from hologram_sdk.emulator.dashboard.payloads import message_dict, sms_dict
 from hologram_sdk.errors import ConfigurationError, HologramError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: Characters of a payload sent with a list row; the rest is fetched on demand.
-PREVIEW_CHARS = 512
 #: Largest page of messages one request may ask for.
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -44,61 +37,11 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS sms_by_device ON sms (device, id)",
 )
 
-# ``\xNN`` with NN >= 0x80 is what the store writes for a byte that was not UTF-8.
-_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Up to this many rows in the chart's window are grouped row by row.
 EXACT_CHART_ROWS = 50_000
 #: Ranges of the chart: name -> (seconds covered, seconds per bucket).
 CHART_RANGES = {"hour": (3600, 60), "day": (86400, 300)}
-
-
-@dataclass(frozen=True)
-class Payload:
-    """How to show one payload."""
-
-    text: str
-    binary: bool
-    size: int
-    raw: bytes
-
-    @classmethod
-    def of(cls, stored: str, raw: Optional[bytes] = None) -> Payload:
-        """What a device sent: ``raw`` when the store kept the bytes (payloads that
-        were not UTF-8), else recovered from the stored text."""
-        if raw is not None:
-            try:
-                binary = bool(_CONTROL.search(raw.decode("utf-8")))
-            except UnicodeDecodeError:
-                binary = True
-            return cls(stored, binary, len(raw), bytes(raw))
-        binary = bool(_ESCAPED_BYTE.search(stored) or _CONTROL.search(stored))
-        if _ESCAPED_BYTE.search(stored):
-            parts = _ESCAPED_BYTE.split(stored)
-            raw = b"".join(
-                bytes([int(part, 16)]) if i % 2 else part.encode("utf-8", "surrogatepass")
-                for i, part in enumerate(parts)
-            )
-        else:
-            raw = stored.encode("utf-8", "surrogatepass")
-        return cls(stored, binary, len(raw), raw)
-
-    def as_dict(self, limit: Optional[int] = PREVIEW_CHARS) -> dict[str, Any]:
-        """JSON fields: ``data`` (text), ``size`` (bytes), ``binary``, and for binary
-        payloads ``hex`` and ``base64``; ``truncated`` when cut to ``limit``."""
-        raw = self.raw if limit is None else self.raw[:limit]
-        cut = limit is not None and (len(self.text) > limit or len(self.raw) > limit)
-        out: dict[str, Any] = {
-            "data": self.text if limit is None else self.text[:limit],
-            "size": self.size,
-            "binary": self.binary,
-            "truncated": cut,
-        }
-        if self.binary:
-            out["hex"] = raw.hex(" ")
-            out["base64"] = base64.b64encode(raw).decode("ascii")
-        return out
 
 
 class DashboardData:
@@ -490,39 +433,3 @@ def midnight(now: Optional[float] = None) -> float:
     """The start of today, local time."""
     t = time.localtime(time.time() if now is None else now)
     return time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
-
-
-def message_dict(
-    message_id: int,
-    device: str,
-    topics: str,
-    data: str,
-    received: float,
-    raw: Optional[bytes] = None,
-    *,
-    limit: Optional[int] = PREVIEW_CHARS,
-) -> dict[str, Any]:
-    """A stored message row as the dashboard's JSON."""
-    out: dict[str, Any] = {
-        "kind": "message",
-        "id": message_id,
-        "device": device,
-        "topics": list(json.loads(topics)),
-        "received": received,
-    }
-    out.update(Payload.of(data, raw).as_dict(limit))
-    return out
-
-
-def sms_dict(
-    sms_id: int, device: str, destination: str, text: str, received: float
-) -> dict[str, Any]:
-    """A stored SMS row as the dashboard's JSON."""
-    return {
-        "kind": "sms",
-        "id": sms_id,
-        "device": device,
-        "destination": destination,
-        "text": text,
-        "received": received,
-    }
