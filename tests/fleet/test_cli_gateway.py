@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from hologram_sdk.cloud.hologram import HologramCloud
@@ -22,12 +23,19 @@ def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 
 
 class Server:
-    """``hologram server ...`` in the background; ``port`` once it listens."""
+    """``hologram server ...`` in the background; ``port`` once it listens.
+
+    Its output is read on a thread into a queue (select on a buffered pipe can miss
+    lines already read into the buffer).
+    """
 
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen([*CLI, "server", *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         self.port = 0
         deadline = time.monotonic() + 30
         while not self.port:
@@ -35,14 +43,21 @@ class Server:
             if line.startswith("listening on "):
                 self.port = int(line.rsplit(":", 1)[1])
 
-    def readline(self, timeout: float) -> str:
+    def _read(self) -> None:
         assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, timeout))
-        line = self.proc.stdout.readline() if ready else ""
-        if not line and (timeout <= 0 or self.proc.poll() is not None):
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put("")  # the end
+
+    def readline(self, timeout: float) -> str:
+        try:
+            line = self._queue.get(timeout=max(0.01, timeout))
+        except queue.Empty:
+            line = None
+        if not line:
             self.stop()
-            raise AssertionError(f"hologram server did not start: {self.lines}")
-        self.lines.append(line.rstrip("\n"))
+            raise AssertionError(f"hologram server ended or was silent: {self.lines}")
+        self.lines.append(line)
         return line
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
@@ -55,6 +70,7 @@ class Server:
     def kill(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        self._reader.join(10)
         self.proc.stdout.close()
 
     def stop(self) -> None:
@@ -65,8 +81,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+        self._reader.join(10)
+        while not self._queue.empty():
+            line = self._queue.get()
+            if line:
+                self.lines.append(line)
         if self.proc.stdout is not None and not self.proc.stdout.closed:
-            self.lines += self.proc.stdout.read().splitlines()
             self.proc.stdout.close()
 
 

@@ -104,6 +104,11 @@ class _Sims:
             raise HttpError(404, f"no such SIM link: {sim[:40]!r} (expected sim_<ICCID>)")
         iccid = sim[4:]
         form = _form(request)
+        for key in ("plan", "tier"):
+            if not isinstance(form.get(key), (str, int, float, type(None))) or isinstance(
+                form.get(key), bool
+            ):
+                raise HttpError(400, f"{key} must be a plan id or name (a number or text)")
         if request.arg("preview"):
             return json_response({"success": True, "order_data": {"preview": True,
                                                                   "total_cost": 0}})
