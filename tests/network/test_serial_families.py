@@ -8,7 +8,6 @@ inbound message each, through the modem's own sockets.
 
 import socket
 import threading
-import time
 
 import pytest
 
@@ -17,6 +16,7 @@ from hologram_sdk.cloud.hologram import HologramCloud
 from hologram_sdk.emulator.cloud import LocalCloud
 from hologram_sdk.modem.nova import Nova_U201, NovaM
 from hologram_sdk.modem.quectel import BG96, EC21, EC25
+from tests.support.net import free_port, wait_for
 
 CREDS = {"cloud_id": "ab12", "cloud_key": "cd34"}
 
@@ -28,20 +28,6 @@ FAMILIES = [
     ("ec21", EC21, "cellular-ec21", "AT+QIACT?"),
     ("ec25", EC25, "cellular-ec25", "AT+QIACT?"),
 ]
-
-
-def free_port():
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.mark.parametrize(("profile", "cls", "network", "marker"), FAMILIES,
