@@ -22,7 +22,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 from hologram_sdk.base.errors import ConfigurationError, InboundBindError
 from hologram_sdk.transport.server import Connection, ConnectionHandler, SelectorServer
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_IDLE_TIMEOUT = 10.0
 DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024
 DEFAULT_MAX_CONNECTIONS = 128
+#: a message must be complete this long after its connection opened (slowloris)
+DEFAULT_REQUEST_TIMEOUT = 30.0
 _BACKLOG = socket.SOMAXCONN  # 8 senders at once overflow 128: dropped SYNs retry after 1 s
 _RECV_SIZE = 16 * 1024
 
@@ -50,7 +52,14 @@ class InboundListener:
     :param on_message: called with the bytes of each complete message
     :param idle_timeout: seconds without traffic before a connection is cut
     :param max_message_size: bytes; a larger message is dropped with a warning
-    :param max_connections: connections served at once
+    :param max_connections: connections served at once; when all are taken, a new
+        sender takes the place of the oldest unfinished one (open at least a
+        second), whose bytes are dropped
+    :param request_timeout: seconds from connecting to the sender's close; a
+        message still arriving then is dropped with a line (however often
+        bytes arrive)
+    :param max_per_source: connections from one address before its own oldest
+        unfinished one makes room for its next (half of ``max_connections``)
     :raises InboundBindError: the address cannot be bound (names host:port)
     """
 
@@ -63,6 +72,8 @@ class InboundListener:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_per_source: Optional[int] = None,
     ) -> None:
         if idle_timeout <= 0:
             raise ConfigurationError(f"idle_timeout must be > 0 seconds, got {idle_timeout!r}")
@@ -70,7 +81,12 @@ class InboundListener:
             raise ConfigurationError(f"max_message_size must be >= 1, got {max_message_size!r}")
         if max_connections < 1:
             raise ConfigurationError(f"max_connections must be >= 1, got {max_connections!r}")
+        if not request_timeout > 0:
+            raise ConfigurationError(f"request_timeout must be > 0, got {request_timeout!r}")
+        if max_per_source is not None and max_per_source < 1:
+            raise ConfigurationError(f"max_per_source must be >= 1, got {max_per_source!r}")
         self._on_message = on_message
+        self._request_timeout = float(request_timeout)
         self._idle_timeout = float(idle_timeout)
         self._max_size = max_message_size
         self._max_connections = max_connections
@@ -84,6 +100,8 @@ class InboundListener:
             listening,
             _MessageHandler(self),
             max_connections=max_connections,
+            evict_after=min(1.0, self._idle_timeout),
+            max_per_source=max_per_source or max(1, max_connections // 2),
             name=f"hologram-inbound-{self.port}",
             log=logger,
         )
@@ -140,6 +158,7 @@ class _MessageHandler(ConnectionHandler[_Connection]):
     def __init__(self, owner: InboundListener) -> None:
         self._on_message = owner._on_message
         self._idle_timeout = owner._idle_timeout
+        self._request_timeout = owner._request_timeout
         self._max_size = owner._max_size
 
     def accepted(self, sock: socket.socket, peer: str) -> _Connection:
@@ -154,10 +173,10 @@ class _MessageHandler(ConnectionHandler[_Connection]):
             logger.warning("inbound connection from %s failed: %s", conn.peer, exc)
             self._finish(server, conn, deliver=bool(conn.data))
             return
-        if not chunk:
-            self._finish(server, conn, deliver=True)
+        if not chunk:  # the sender closed: its message is complete (none if it sent nothing)
+            self._finish(server, conn, deliver=bool(conn.data))
             return
-        conn.deadline = time.monotonic() + self._idle_timeout
+        conn.deadline = conn.total_deadline(self._idle_timeout, self._request_timeout)
         conn.data += chunk
         if len(conn.data) > self._max_size:
             logger.warning(
@@ -165,7 +184,27 @@ class _MessageHandler(ConnectionHandler[_Connection]):
             )
             self._finish(server, conn, deliver=False)
 
+    def evictable(self, conn: _Connection) -> bool:
+        return True  # every open connection is a message still arriving
+
+    def evicted(self, server: SelectorServer[_Connection], conn: _Connection) -> None:
+        logger.debug(
+            "inbound connection from %s closed to make room: %d unfinished bytes dropped",
+            conn.peer,
+            len(conn.data),
+        )
+        self._finish(server, conn, deliver=False)
+
     def expired(self, server: SelectorServer[_Connection], conn: _Connection) -> None:
+        if time.monotonic() >= conn.opened + self._request_timeout:
+            logger.warning(
+                "inbound message from %s dropped: not finished within %g s (%d bytes)",
+                conn.peer,
+                self._request_timeout,
+                len(conn.data),
+            )
+            self._finish(server, conn, deliver=False)
+            return
         logger.info(
             "inbound connection from %s idle for %g s: cut (%d bytes kept)",
             conn.peer,

@@ -16,6 +16,13 @@ loop owns what they share:
   the selector, so further clients wait in the kernel's accept backlog (they
   are not refused) until a connection finishes;
 - accepting: every pending connection up to the cap per wake-up;
+- eviction (``evict_after``): at the cap, a new client takes the place of the
+  oldest connection the handler calls :meth:`~ConnectionHandler.evictable`
+  (e.g. one still dribbling its request) once that one has been open
+  ``evict_after`` seconds, so a slowloris holding every slot cannot shut good
+  clients out; ``max_per_source`` connections from one address is a soft cap
+  the same way (over it, that address's own oldest evictable one makes room;
+  with none, the new one is kept within the overall cap);
 - cleanup: every socket is closed when the loop ends, even after a bug in a
   handler (logged).
 
@@ -49,6 +56,16 @@ class Connection:
         self.sock = sock
         self.peer = peer
         self.deadline = deadline
+        #: :func:`time.monotonic` time the connection was accepted
+        self.opened = time.monotonic()
+        #: the client's address without the port (set by the loop)
+        self.source = ""
+
+    def total_deadline(self, idle: float, total: Optional[float]) -> float:
+        """``idle`` seconds from now, but never past ``total`` seconds after it opened
+        (a request that keeps sending a byte at a time still ends)."""
+        soon = time.monotonic() + idle
+        return soon if total is None else min(soon, self.opened + total)
 
 
 C = TypeVar("C", bound=Connection)
@@ -77,6 +94,14 @@ class ConnectionHandler(Generic[C]):
     def discarded(self, conn: C) -> None:
         """``conn`` is about to be closed because the server stops."""
 
+    def evictable(self, conn: C) -> bool:
+        """Whether ``conn`` may be closed to make room for a new client (default: no)."""
+        return False
+
+    def evicted(self, server: SelectorServer[C], conn: C) -> None:
+        """``conn`` makes room for a new client; the default closes it."""
+        server.finish(conn)
+
 
 def peer_name(address: object) -> str:
     """``host:port`` of a socket address, for logs."""
@@ -103,6 +128,8 @@ class SelectorServer(Generic[C]):
         max_connections: int,
         name: str,
         log: logging.Logger = logger,
+        evict_after: Optional[float] = None,
+        max_per_source: Optional[int] = None,
     ) -> None:
         listener.setblocking(False)
         self._listener = listener
@@ -110,6 +137,11 @@ class SelectorServer(Generic[C]):
         self._max_connections = max_connections
         self._log = log
         self._connections: dict[int, C] = {}
+        self._evict_after = evict_after
+        self._max_per_source = max_per_source
+        self._per_source: dict[str, int] = {}
+        #: connections closed to make room for new clients
+        self.evictions = 0
         self._closed = False
         self._close_lock = threading.Lock()
         self._selector = selectors.DefaultSelector()
@@ -168,7 +200,8 @@ class SelectorServer(Generic[C]):
 
     def finish(self, conn: C) -> None:
         """Close ``conn`` and accept again if the cap had stopped accepting."""
-        self._connections.pop(conn.sock.fileno(), None)
+        if self._connections.pop(conn.sock.fileno(), None) is not None:
+            self._forget_source(conn)
         try:
             self._selector.unregister(conn.sock)
         except (KeyError, ValueError):
@@ -203,6 +236,11 @@ class SelectorServer(Generic[C]):
 
     def _next_timeout(self) -> Optional[float]:
         deadlines = [c.deadline for c in self._connections.values() if c.deadline is not None]
+        if not self._accepting and self._evict_after is not None and self._connections:
+            # at the cap: wake when the oldest connection may make room
+            deadlines.append(
+                min(c.opened for c in self._connections.values()) + self._evict_after
+            )
         if not deadlines:
             return None  # sleep until a client or close()
         return max(0.0, min(deadlines) - time.monotonic())
@@ -214,8 +252,45 @@ class SelectorServer(Generic[C]):
         except OSError:  # BlockingIOError: drained
             pass
 
+    def _victim(self, source: Optional[str], spare: Optional[C] = None) -> Optional[C]:
+        """The oldest evictable connection open ``evict_after`` seconds (from ``source``)."""
+        if self._evict_after is None:
+            return None
+        ripe = time.monotonic() - self._evict_after
+        best: Optional[C] = None
+        for conn in self._connections.values():
+            if (
+                conn is not spare
+                and conn.opened <= ripe
+                and (source is None or conn.source == source)
+                and (best is None or conn.opened < best.opened)
+                and self._handler.evictable(conn)
+            ):
+                best = conn
+        return best
+
+    def _evict(self, conn: C) -> None:
+        self.evictions += 1
+        self._log.debug("%s evicted to make room (open %.1f s)", conn.peer,
+                        time.monotonic() - conn.opened)
+        self._handler.evicted(self, conn)
+        if conn.sock.fileno() >= 0:  # the handler kept it: close it anyway
+            self.finish(conn)
+
+    def _forget_source(self, conn: C) -> None:
+        left = self._per_source.get(conn.source, 1) - 1
+        if left > 0:
+            self._per_source[conn.source] = left
+        else:
+            self._per_source.pop(conn.source, None)
+
     def _accept(self) -> None:
-        while len(self._connections) < self._max_connections:
+        while True:
+            if len(self._connections) >= self._max_connections:
+                victim = self._victim(None)
+                if victim is None:
+                    break
+                self._evict(victim)
             try:
                 sock, address = self._listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -225,14 +300,27 @@ class SelectorServer(Generic[C]):
                 return
             sock.setblocking(False)
             conn = self._handler.accepted(sock, peer_name(address))
+            conn.source = str(address[0]) if isinstance(address, tuple) else str(address)
             self._connections[sock.fileno()] = conn
+            self._per_source[conn.source] = self._per_source.get(conn.source, 0) + 1
             self._selector.register(sock, selectors.EVENT_READ, conn)
+            if (
+                self._max_per_source is not None
+                and self._per_source[conn.source] > self._max_per_source
+            ):
+                victim = self._victim(conn.source, spare=conn)
+                if victim is not None:
+                    self._evict(victim)
         if self._accepting:  # at the cap: leave the rest in the backlog
             self._log.debug("connection cap (%d) reached", self._max_connections)
             self._selector.unregister(self._listener)
             self._accepting = False
 
     def _expire(self) -> None:
+        if not self._accepting and not self._closed and self._victim(None) is not None:
+            # at the cap, but a connection may now make room: watch for clients again
+            self._selector.register(self._listener, selectors.EVENT_READ, None)
+            self._accepting = True
         now = time.monotonic()
         for conn in list(self._connections.values()):
             if conn.deadline is not None and conn.deadline <= now:

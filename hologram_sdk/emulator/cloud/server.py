@@ -48,6 +48,9 @@ DEFAULT_PORT = 9999
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
 DEFAULT_IDLE_TIMEOUT = 5.0
 DEFAULT_MAX_CONNECTIONS = 128
+#: A request must be complete this long after its connection opened, however
+#: often it sends a byte (slowloris).
+DEFAULT_REQUEST_TIMEOUT = 15.0
 #: After the reply, how long the server waits for the client to close first.
 DEFAULT_DRAIN_TIMEOUT = 1.0
 _DRAIN_LIMIT = 256 * 1024
@@ -74,6 +77,19 @@ class _Serve(ConnectionHandler[_Conn]):
 
     def accepted(self, sock: socket.socket, peer: str) -> _Conn:
         return _Conn(sock, peer, time.monotonic() + self._cloud.idle_timeout)
+
+    def evictable(self, conn: _Conn) -> bool:
+        # still sending its request, or answered and lingering: never one being answered
+        return conn.state in ("reading", "draining")
+
+    def evicted(self, server: SelectorServer[_Conn], conn: _Conn) -> None:
+        if conn.state == "reading":
+            self._cloud.log.info(
+                "connection from %s closed to make room (request unfinished after %.1f s)",
+                conn.peer,
+                time.monotonic() - conn.opened,
+            )
+        server.finish(conn)
 
     def readable(self, server: SelectorServer[_Conn], conn: _Conn) -> None:
         self._cloud._service(conn)
@@ -103,7 +119,13 @@ class LocalCloud:
         it, any well-formed credentials are accepted and registered on first contact.
     :param max_request_bytes: larger requests are refused
     :param idle_timeout: seconds a connection may stay silent before it is closed
-    :param max_connections: connections served at once
+    :param max_connections: connections served at once; when all are taken, a
+        new client takes the place of the oldest one still sending its request
+        (open at least a second), so slow clients cannot shut good ones out
+    :param request_timeout: seconds from connecting to the end of the request,
+        however often bytes arrive (15)
+    :param max_per_source: connections from one address before its own oldest
+        unfinished one makes room for its next (half of ``max_connections``)
     :param drain_timeout: seconds to wait for the client to close after the reply
     :param auth_window: TOTP/SIM-OTP: time steps a device's clock may be off (±)
     :param auth_clock: TOTP/SIM-OTP: the cloud's time (Unix seconds; ``time.time``)
@@ -128,6 +150,8 @@ class LocalCloud:
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_per_source: Optional[int] = None,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
         auth_window: int = cloud_auth.DEFAULT_WINDOW,
         auth_clock: Optional[Callable[[], float]] = None,
@@ -138,10 +162,12 @@ class LocalCloud:
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0..65535, not {port!r}")
-        if max_request_bytes < 16 or max_connections < 1 or idle_timeout <= 0:
+        if max_request_bytes < 16 or max_connections < 1 or not idle_timeout > 0:
             raise ConfigurationError(
                 "max_request_bytes must be >= 16, max_connections >= 1, idle_timeout > 0"
             )
+        if not request_timeout > 0 or (max_per_source is not None and max_per_source < 1):
+            raise ConfigurationError("request_timeout must be > 0 and max_per_source >= 1")
         self.host = host
         self.port = port
         self.db = os.fspath(db)
@@ -149,6 +175,10 @@ class LocalCloud:
         self.max_request_bytes = max_request_bytes
         self.idle_timeout = float(idle_timeout)
         self.max_connections = max_connections
+        self.request_timeout = float(request_timeout)
+        self.max_per_source = (
+            max_per_source if max_per_source is not None else max(1, max_connections // 2)
+        )
         self.drain_timeout = float(drain_timeout)
         self.log = logger.getChild(type(self).__name__)
         self._listed = load_devices_file(devices) if devices is not None else None
@@ -213,6 +243,8 @@ class LocalCloud:
                 listener,
                 _Serve(self),
                 max_connections=self.max_connections,
+                evict_after=min(1.0, self.idle_timeout),
+                max_per_source=self.max_per_source,
                 name=f"LocalCloud-{self.port}",
                 log=self.log,
             )
@@ -332,7 +364,7 @@ class LocalCloud:
             return
         start = max(0, len(conn.buf) - 3)
         conn.buf += data
-        conn.deadline = time.monotonic() + self.idle_timeout
+        conn.deadline = conn.total_deadline(self.idle_timeout, self.request_timeout)
         if self._service_compact(conn):  # TOTP/SIM-OTP (.auth)
             return
         found = find_terminator(conn.buf, start)
@@ -435,11 +467,11 @@ class LocalCloud:
         if conn.state == "reading" and conn.buf:
             kind = request_kind(conn.buf)
             self.log.info(
-                "%s from %s refused: %d (incomplete, silent for %g s)",
+                "%s from %s refused: %d (incomplete after %.1f s)",
                 kind,
                 conn.peer,
                 int(ResultCode.ERR_MSGINVALID),
-                self.idle_timeout,
+                time.monotonic() - conn.opened,
             )
             self._reply(conn, encode_reply(kind, ResultCode.ERR_MSGINVALID))
         else:
