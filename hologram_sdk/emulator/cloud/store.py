@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -23,6 +24,30 @@ from hologram_sdk.emulator.cloud.records import (
 )
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+
+def _tighten(path: str) -> None:
+    """Make a database file readable by its owner only (0600) if others could read
+    it, saying so once: it holds what devices sent and their credentials."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return
+    if mode & 0o077:
+        try:
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{path} is readable by others (mode {mode:04o}) and cannot be made "
+                f"0600: {exc.strerror or exc}; fix its mode or use another --db"
+            ) from None
+        logger.warning(
+            "%s was readable by others (mode %04o): made 0600 (it holds device data)",
+            path,
+            mode,
+        )
 
 
 def _raw_bytes(text: str) -> bytes:
@@ -98,6 +123,8 @@ class CloudStore:
                 )
                 if created:
                     os.chmod(self.path, 0o600)  # it holds device keys
+                elif not memory:
+                    _tighten(self.path)
                 # WAL lets `hologram messages` read while the server writes.
                 # synchronous=FULL makes every commit fsync the WAL, so a row
                 # is on disk before the server answers [0,0]: the device then
@@ -107,6 +134,9 @@ class CloudStore:
                 self._conn.execute("PRAGMA synchronous=FULL")
                 self._conn.executescript(_SCHEMA)
                 self._migrate()
+                if not memory:  # the WAL holds the same rows
+                    for extra in (self.path + "-wal", self.path + "-shm"):
+                        _tighten(extra)
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot open database {self.path}: {exc}") from exc
 
