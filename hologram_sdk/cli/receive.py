@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 from typing import Any
@@ -41,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         help="seconds to listen; -1 (default) until Ctrl-C or SIGTERM",
     )
     parser.add_argument("--data", action="store_true", help="receive messages (the default; 0.10)")
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="print each message's bytes as they came (by default control characters "
+        "such as ESC are shown escaped, so a message cannot drive the terminal)",
+    )
     parser.add_argument(
         "--sms", action="store_true", help="print SMS the modem receives instead (0.10)"
     )
@@ -111,7 +118,11 @@ def _receive_sms(args: argparse.Namespace) -> int:
                 sms = cloud.popReceivedSMS()
                 if sms is not None:
                     text = getattr(sms, "message", None) or getattr(sms, "text", "")
-                    print(f"Received SMS: {sms.sender} {sms.timestamp}: {text}", flush=True)
+                    print(
+                        f"Received SMS: {_shown(str(sms.sender))} {sms.timestamp}: "
+                        f"{_shown(str(text))}",
+                        flush=True,
+                    )
                     continue
                 if deadline is not None and time.monotonic() >= deadline:
                     break
@@ -125,6 +136,13 @@ def _receive_sms(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shown(text: str) -> str:
+    """Network text for the terminal: control characters (ESC, BEL, CR...) escaped."""
+    from hologram_sdk.cli.tables import printable
+
+    return printable(text, 1 << 30)
+
+
 def _receive(args: argparse.Namespace) -> int:
     if args.data and args.sms:
         raise CLIError("must pick either one of --data or --sms", EXIT_USAGE)
@@ -134,6 +152,7 @@ def _receive(args: argparse.Namespace) -> int:
     from hologram_sdk.cloud.custom import CustomCloud
 
     printing = threading.Lock()
+    raw = bool(getattr(args, "raw", False))
     with stop_on_signals() as stop:
         try:
             cloud = CustomCloud(None, receive_host=args.host, receive_port=args.port)
@@ -143,10 +162,15 @@ def _receive(args: argparse.Namespace) -> int:
 
             def show() -> None:
                 with printing:
-                    while (message := cloud.popReceivedMessage()) is not None:
-                        if isinstance(message, bytes):
-                            message = message.decode("utf-8", "replace")
-                        print(f"Received message: {message}", flush=True)
+                    while (data := cloud.popReceivedMessage(raw=True)) is not None:
+                        assert isinstance(data, bytes)
+                        if raw:
+                            sys.stdout.flush()
+                            sys.stdout.buffer.write(b"Received message: " + data + b"\n")
+                            sys.stdout.buffer.flush()
+                        else:
+                            text = _shown(data.decode("utf-8", "replace"))
+                            print(f"Received message: {text}", flush=True)
 
             cloud.event.subscribe("message.received", show)
             try:

@@ -34,6 +34,7 @@ from typing import Any, Callable, Optional, Protocol
 
 from hologram_sdk.base.digits import is_digits
 from hologram_sdk.base.errors import ConfigurationError
+from hologram_sdk.emulator.cloud.records import loggable
 from hologram_sdk.wire.auth import compact, milenage, otp, simotp
 
 logger = logging.getLogger(__name__)
@@ -330,7 +331,7 @@ class CompactHandler:
                 )
             else:
                 self.store.add_message(device.name, request.topics, request.data)
-                topics = ", ".join(request.topics) if request.topics else "none"
+                topics = loggable(", ".join(request.topics)) if request.topics else "none"
                 self.log.info(
                     "message from %s (%s): 0 (topics: %s)", device.name, device.method, topics
                 )

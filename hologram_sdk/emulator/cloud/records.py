@@ -82,6 +82,14 @@ def _storable(text: str) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def loggable(text: str) -> str:
+    """Network text for a log line: control characters (ESC...) escaped, so a
+    device cannot drive the terminal of whoever reads the log."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _topics_json(topics: list[str]) -> str:
     """``json.dumps(topics)`` for a list of strings, without the general encoder's cost.
 

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Union
 
 from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError
 from hologram_sdk.emulator.cloud.devices import DeviceTable
-from hologram_sdk.emulator.cloud.records import Device
+from hologram_sdk.emulator.cloud.records import Device, loggable
 from hologram_sdk.emulator.cloud.store import CloudStore
 from hologram_sdk.wire.protocol import (
     TERMINATORS,
@@ -136,7 +136,7 @@ class RequestHandler:
         else:
             row = self.store.add_message(device.name, request.topics, request.data)
             if self.log.isEnabledFor(logging.INFO):
-                topics = ", ".join(request.topics) if request.topics else "none"
+                topics = loggable(", ".join(request.topics)) if request.topics else "none"
                 self.log.info("message from %s: 0 (topics: %s)", device.name, topics)
         self.log.debug("%s payload: %r", request.kind, request.data)
         if later is not None:  # told once the batch is committed
