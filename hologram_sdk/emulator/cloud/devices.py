@@ -34,6 +34,11 @@ def _same(a: Optional[str], b: Optional[str]) -> bool:
     )
 
 
+#: a key kept only as its salted hash (the store's ``seal``; see store.SEALED)
+_SEALED = "hmac-sha256$"
+Seal = Callable[[str], str]
+
+
 def load_devices_file(path: PathLike) -> list[Device]:
     """Read a devices file (HJSON, comments allowed).
 
@@ -137,8 +142,11 @@ class DeviceTable:
         open_registration: bool = True,
         on_register: Optional[Callable[[Device], None]] = None,
         name_prefix: str = "device",
+        seal: Optional[Seal] = None,
     ) -> None:
         self._lock = threading.Lock()
+        #: turns a key into what the database keeps (devices loaded from it hold that)
+        self._seal = seal
         #: devices registered on first contact are named ``<name_prefix>-N``
         self.name_prefix = name_prefix
         self._devices: list[Device] = []
@@ -178,10 +186,7 @@ class DeviceTable:
             if request.kind == "sms":
                 device = self._find_sms(creds.auth_prefix)
             elif creds.devicekey:
-                key = creds.devicekey
-                device = self._by_key.get(_digest(key))
-                if device is not None and not _same(device.devicekey, key):
-                    device = None
+                device = self._find_key(creds.devicekey)
             else:
                 device = self._find_seed(creds)
             if device is not None:
@@ -199,20 +204,34 @@ class DeviceTable:
             self._on_register(device)
         return device, True
 
+    def _matches(self, stored: Optional[str], given: Optional[str]) -> bool:
+        """Constant-time: ``given`` is the key ``stored`` holds (plain or sealed)."""
+        if stored is None or given is None:
+            return False
+        if stored.startswith(_SEALED) and self._seal is not None:
+            return _same(stored, self._seal(given))
+        return _same(stored, given)
+
+    def _find_key(self, key: str) -> Optional[Device]:
+        d = self._by_key.get(_digest(key))
+        if d is None and self._seal is not None:
+            d = self._by_key.get(_digest(self._seal(key)))
+        return d if d is not None and self._matches(d.devicekey, key) else None
+
     def _find_seed(self, creds: Credentials) -> Optional[Device]:
         d = self._by_id.get(creds.cloud_id) if creds.cloud_id is not None else None
         if d is None:
             return None
-        if _same(d.cloud_key, creds.cloud_key):
+        if self._matches(d.cloud_key, creds.cloud_key):
             return d
         raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")
 
     def _find_sms(self, auth: str) -> Optional[Device]:
-        d = self._by_key.get(_digest(auth))
-        if d is not None and _same(d.devicekey, auth):
+        d = self._find_key(auth)
+        if d is not None:
             return d
         d = self._by_id.get(auth[:4])
-        if d is not None and _same(f"{d.cloud_id}{d.cloud_key}", auth):
+        if d is not None and self._matches(d.cloud_key, auth[4:]):
             return d
         if d is not None:
             raise RequestError(ResultCode.ERR_AUTHINVALID, "wrong cloud_key for this cloud_id")

@@ -232,6 +232,7 @@ class LocalCloud:
                     open_registration=True,
                     on_register=store.add_device,
                     name_prefix=self.device_prefix,
+                    seal=store.seal,
                 )
             self._handler = RequestHandler(
                 store, table, log=self.log, on_stored=self._on_stored

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
 import sqlite3
@@ -26,6 +28,9 @@ from hologram_sdk.emulator.cloud.records import (
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+
+#: how a stored device key starts: only its salted hash is kept
+SEALED = "hmac-sha256$"
 
 
 def _tighten(path: str) -> None:
@@ -79,6 +84,10 @@ CREATE TABLE IF NOT EXISTS devices (
     devicekey TEXT,
     registered REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
 """
 
 
@@ -97,6 +106,7 @@ class CloudStore:
     def __init__(self, path: PathLike = ":memory:", *, readonly: bool = False) -> None:
         self.path = os.fspath(path)
         self.readonly = readonly
+        self._salt = b""  # per database, for sealing device keys (see seal)
         # Re-entrant: a transaction (see :meth:`transaction`) holds it while the
         # usual methods add rows inside it.
         self._lock = threading.RLock()
@@ -133,6 +143,7 @@ class CloudStore:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=FULL")
                 self._conn.executescript(_SCHEMA)
+                self._salt = self._key_salt()
                 self._migrate()
                 if not memory:  # the WAL holds the same rows
                     for extra in (self.path + "-wal", self.path + "-shm"):
@@ -159,6 +170,46 @@ class CloudStore:
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(messages)")}
         if "raw" not in columns:  # a database from before routes
             self._conn.execute("ALTER TABLE messages ADD COLUMN raw BLOB")
+        # keys stored in plain text by earlier versions: keep only their seal
+        rows = self._conn.execute(
+            "SELECT name, cloud_key, devicekey FROM devices WHERE "
+            "(cloud_key IS NOT NULL AND cloud_key NOT LIKE ?) OR "
+            "(devicekey IS NOT NULL AND devicekey NOT LIKE ?)",
+            (SEALED + "%", SEALED + "%"),
+        ).fetchall()
+        if rows:
+            with self._conn:
+                self._conn.execute("BEGIN")
+                for name, cloud_key, devicekey in rows:
+                    self._conn.execute(
+                        "UPDATE devices SET cloud_key = ?, devicekey = ? WHERE name = ?",
+                        (self._sealed(cloud_key), self._sealed(devicekey), name),
+                    )
+            logger.info("%s: %d device keys stored as salted hashes now", self.path, len(rows))
+
+    def _key_salt(self) -> bytes:
+        row = self._conn.execute("SELECT value FROM meta WHERE name = 'key_salt'").fetchone()
+        if row is not None:
+            return bytes(row[0])
+        salt = os.urandom(16)
+        self._conn.execute(
+            "INSERT OR IGNORE INTO meta (name, value) VALUES ('key_salt', ?)", (salt,)
+        )
+        row = self._conn.execute("SELECT value FROM meta WHERE name = 'key_salt'").fetchone()
+        return bytes(row[0])
+
+    def seal(self, secret: str) -> str:
+        """``secret`` (a device key) as stored: an HMAC-SHA256 under this database's
+        random salt (see :func:`hologram_sdk.emulator.cloud.devices.matches`)."""
+        digest = hmac.new(
+            self._salt, secret.encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).hexdigest()
+        return SEALED + digest
+
+    def _sealed(self, secret: Optional[str]) -> Optional[str]:
+        if secret is None or secret.startswith(SEALED):
+            return secret
+        return self.seal(secret)
 
     def run(
         self, work: Callable[[sqlite3.Connection], T], *, write: bool = False, durable: bool = True
@@ -264,8 +315,8 @@ class CloudStore:
                 (
                     device.name,
                     _storable(device.cloud_id) if device.cloud_id is not None else None,
-                    _storable(device.cloud_key) if device.cloud_key is not None else None,
-                    _storable(device.devicekey) if device.devicekey is not None else None,
+                    self._sealed(device.cloud_key),
+                    self._sealed(device.devicekey),
                     time.time(),
                 ),
             )
