@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 
 import pytest
 
@@ -11,7 +12,7 @@ from hologram_sdk.cloud.hologram import HologramCloud
 from hologram_sdk.emulator.cloud.gateway import Gateway
 from hologram_sdk.wire.protocol import Credentials, encode_message
 from tests.fleet.broker import Broker, Subscriber
-from tests.fleet.conftest import MOSQUITTO
+from tests.fleet.conftest import INSTALL, MOSQUITTO
 from tests.localcloud.util import exchange
 from tests.support.net import free_port, wait_until
 
@@ -121,7 +122,9 @@ def test_broker_down_and_back_loses_nothing_and_keeps_order(broker, tmp_path, ca
 
 def test_unreachable_at_start_stores_then_forwards(tmp_path, caplog):
     if MOSQUITTO is None:
-        pytest.skip("the fleet tests need mosquitto: apt-get install mosquitto")
+        if os.geteuid() == 0:
+            pytest.fail(f"mosquitto is missing; {INSTALL}")
+        pytest.skip(INSTALL)
     caplog.set_level(logging.INFO, logger="hologram_sdk.emulator.cloud")
     port = free_port()
     with Gateway(name="gw", port=0, db=tmp_path / "g.db",
@@ -142,7 +145,9 @@ def test_unreachable_at_start_stores_then_forwards(tmp_path, caplog):
 
 def test_payload_the_broker_refuses_is_failed_and_the_route_goes_on(tmp_path):
     if MOSQUITTO is None:
-        pytest.skip("the fleet tests need mosquitto: apt-get install mosquitto")
+        if os.geteuid() == 0:
+            pytest.fail(f"mosquitto is missing; {INSTALL}")
+        pytest.skip(INSTALL)
     with Broker(MOSQUITTO, tmp_path / "b", max_packet_size=400) as broker, Subscriber(
         broker.port, ["hologram/devices/+/messages"]
     ) as sub, Gateway(name="gw", port=0, db=tmp_path / "g.db", routes=(broker.url,)) as gw:
@@ -161,7 +166,9 @@ def test_payload_the_broker_refuses_is_failed_and_the_route_goes_on(tmp_path):
 
 def test_a_puback_with_an_error_code_marks_that_row_failed(tmp_path):
     if MOSQUITTO is None:
-        pytest.skip("the fleet tests need mosquitto: apt-get install mosquitto")
+        if os.geteuid() == 0:
+            pytest.fail(f"mosquitto is missing; {INSTALL}")
+        pytest.skip(INSTALL)
     broker = Broker(MOSQUITTO, tmp_path / "b")
     acl = tmp_path / "acl"
     # anonymous clients may publish only for gw.device-1 (and read everything)
