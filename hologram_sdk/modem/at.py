@@ -78,6 +78,11 @@ UrcHandler = Callable[[URC], Any]
 class ATChannel:
     """One AT command port: one command in flight, URCs on their own thread.
 
+    URCs wait for the dispatcher in a queue of at most :attr:`max_urcs`; a
+    modem flooding them past that has the newest dropped (counted in
+    :attr:`urcs_dropped`, one warning every few seconds). Bytes without a line
+    end are dropped past 64 KiB, also with at most one warning every few seconds.
+
     :param port_or_url: a device path, a pyserial URL or ``sim://<profile>``
     :param baudrate: serial speed (an int or a numeric string)
     :param timeout: default seconds to wait for a command's final result
@@ -127,6 +132,11 @@ class ATChannel:
         self._reader: Optional[threading.Thread] = None
         self._dispatcher: Optional[threading.Thread] = None
         self._urcs: queue.Queue[Optional[URC]] = queue.Queue()
+        #: URCs waiting for the dispatcher at most; more are dropped (a flooding modem)
+        self.max_urcs = 1024
+        #: URCs dropped because the queue was full
+        self.urcs_dropped = 0
+        self._said: dict[str, tuple[float, int]] = {}
         self._state_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------
@@ -410,8 +420,26 @@ class ATChannel:
                 self._buffer = ""
                 self._cond.notify_all()
             if len(self._buffer) > 65536:  # a line that never ends: drop it
-                logger.warning("dropping %d bytes without a line end", len(self._buffer))
+                self._say("garbage", "dropping %d bytes without a line end", len(self._buffer))
                 self._buffer = ""
+
+    def _queue_urc(self, urc: URC) -> None:
+        if self._urcs.qsize() >= self.max_urcs:
+            self.urcs_dropped += 1
+            self._say("urcs", "URC queue full (%d): dropped %s", self.max_urcs, urc.name)
+            return
+        self._urcs.put(urc)
+
+    def _say(self, what: str, message: str, *args: object) -> None:
+        """A warning at most every 5 s per kind; the lines held back are counted."""
+        now = time.monotonic()
+        last, held = self._said.get(what, (-1e9, 0))
+        if now - last < 5.0:
+            self._said[what] = (last, held + 1)
+            return
+        self._said[what] = (now, 0)
+        suffix = f" (and {held} more like it since the last warning)" if held else ""
+        logger.warning(message + suffix, *args)
 
     def _data_header(self, end: int) -> bool:
         """Whether the line ending at ``end`` announces raw bytes (then it is consumed).
@@ -466,7 +494,7 @@ class ATChannel:
             name, self._urc_body_for = self._urc_body_for, None
             if stripped:
                 head = self._last_body_head
-                self._urcs.put(make_urc(head, stripped))
+                self._queue_urc(make_urc(head, stripped))
                 traffic_logger.debug("<- %s (body of %s)", stripped, name)
                 return
         pending = self._pending
@@ -489,7 +517,7 @@ class ATChannel:
                 self._urc_body_for = urc.name
                 self._last_body_head = stripped
                 return
-            self._urcs.put(urc)
+            self._queue_urc(urc)
             return
         assert pending is not None
         if kind is LineKind.PROMPT:
