@@ -111,3 +111,50 @@ def test_listener_takes_good_pushes_during_a_128_connection_slowloris():
                 send_raw(port, b"good-%d" % i)
                 assert wait_for(lambda: cloud._received, 5), f"push {i} held"
                 assert cloud.popReceivedMessage(raw=True) == b"good-%d" % i
+
+
+def test_local_cloud_stays_fast_for_good_clients_among_200_idle_reconnecting_clients():
+    """Item 5: idle clients that reconnect as soon as they are cut (bounded: 200
+    at a time, for the few seconds the good requests take)."""
+    require_fds(1024)
+    with LocalCloud(host=HOST, port=0) as server:
+        stop = threading.Event()
+        socks: list[socket.socket] = []
+        lock = threading.Lock()
+
+        def idle_client() -> None:
+            while not stop.is_set():
+                try:
+                    sock = connect(server.port, timeout=1)
+                except OSError:
+                    continue
+                with lock:
+                    socks.append(sock)
+                sock.settimeout(0.5)
+                while not stop.is_set():  # never sends; reconnects when cut
+                    try:
+                        if sock.recv(16) == b"":
+                            break
+                    except (socket.timeout, TimeoutError):
+                        continue
+                    except OSError:
+                        break
+                sock.close()
+
+        threads = [threading.Thread(target=idle_client, daemon=True) for _ in range(200)]
+        good = HologramCloud({"devicekey": "abcd1234"}, enable_inbound=False, send_host=HOST,
+                             send_port=server.port, outbox=False)
+        try:
+            for thread in threads:
+                thread.start()
+            time.sleep(1.5)
+            with good:
+                codes = [good.sendMessage(f"good-{i}", timeout=4) for i in range(8)]
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(5)
+            with lock:
+                for sock in socks:
+                    sock.close()
+        assert codes == [0] * 8
