@@ -87,6 +87,15 @@ def load_credentials_file(path: PathLike) -> dict[str, object]:
     return data
 
 
+def no_credentials_in(name: str, data: Mapping[str, object]) -> str:
+    """The error for a credentials file that holds none: the keys expected and found."""
+    keys = ", ".join(sorted(repr(k) for k in data)) if data else "nothing"
+    return (
+        f"credentials file {name} has no credentials: expected 'cloud_id' and "
+        f"'cloud_key', or 'devicekey' (non-empty strings); found {keys}"
+    )
+
+
 def resolve_credentials(
     flags: Mapping[str, Optional[str]],
     environ: Mapping[str, str],
@@ -103,7 +112,7 @@ def resolve_credentials(
     3. *file*: the HJSON file given with ``-f/--file``
        (:func:`load_credentials_file`);
     4. *defaults*: none; without credentials the result is ``None`` and the
-       caller decides (``hologram send`` then sends a raw message with
+       caller decides (``hologram send --raw`` sends a raw message with
        ``CustomCloud``).
 
     Empty values count as absent. The *format* is chosen by the highest
@@ -117,7 +126,7 @@ def resolve_credentials(
     :param file: an HJSON credentials file, or ``None``
     :returns: ``{"cloud_id": ..., "cloud_key": ...}``, ``{"devicekey": ...}`` or ``None``
     :raises CredentialsError: a pair is incomplete, or a value has the wrong length
-    :raises ConfigurationError: the file cannot be used
+    :raises ConfigurationError: the file cannot be used, or holds no credentials
     """
     sources: list[dict[str, str]] = [
         {k: str(v) for k in FIELDS if (v := flags.get(k))},
@@ -125,7 +134,10 @@ def resolve_credentials(
     ]
     if file is not None:
         data = load_credentials_file(file)
-        sources.append({k: s for k in FIELDS if isinstance(s := data.get(k), str) and s})
+        found = {k: s for k in FIELDS if isinstance(s := data.get(k), str) and s}
+        if not found:
+            raise ConfigurationError(no_credentials_in(os.fspath(file), data))
+        sources.append(found)
     top = next((s for s in sources if s), None)
     if top is None:
         return None

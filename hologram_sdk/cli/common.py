@@ -82,7 +82,11 @@ def add_credentials(parser: argparse.ArgumentParser) -> None:
         "command line is visible to every user (ps): prefer the environment or -f",
     )
     parser.add_argument(
-        "-f", "--file", nargs="?", help="HJSON file with cloud_id and cloud_key (or devicekey)"
+        "-f",
+        "--file",
+        nargs="?",
+        const="",
+        help="HJSON file with cloud_id and cloud_key (or devicekey)",
     )
 
 
@@ -92,6 +96,11 @@ def credentials_from(args: argparse.Namespace) -> Optional[dict[str, str]]:
     :raises CLIError: the file or the values are unusable
     """
     flags = {k: getattr(args, k, None) for k in ("cloud_id", "cloud_key", "devicekey")}
+    if getattr(args, "file", None) == "":
+        raise CLIError(
+            "-f/--file needs a FILE: HJSON with cloud_id and cloud_key, or devicekey",
+            EXIT_USAGE,
+        )
     given = [f"--{k}" for k in ("cloud_key", "devicekey") if flags[k]]
     if given:
         prog = getattr(args, "prog", "hologram")

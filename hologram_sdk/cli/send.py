@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Optional
 
+from hologram_sdk.base.config import MISSING_CREDENTIALS
 from hologram_sdk.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -21,6 +22,7 @@ from hologram_sdk.cli.common import (
     hologram_request,
     port_value,
     positive_timeout,
+    refusal,
     stop_on_signals,
     timeout_value,
 )
@@ -56,9 +58,17 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         default=None,
         help="topic(s) for the message; repeat -t or list several",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="send MESSAGE as it is (no Hologram protocol, no credentials) to --host/--port "
+        "and print the reply"
+        + ("" if subcommand else "; implied without credentials, as in the reference"),
+    )
     add_010_arguments(parser)
     add_verbose(parser, subcommand=subcommand)
-    parser.set_defaults(func=run, prog=parser.prog)
+    # hologram_send.py keeps the reference's rule: no credentials + --host/--port = raw.
+    parser.set_defaults(func=run, prog=parser.prog, implicit_raw=not subcommand)
 
 
 def add_010_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,10 +99,10 @@ def add_010_arguments(parser: argparse.ArgumentParser) -> None:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "send",
-        help="send a message (Hologram protocol with credentials, raw without)",
+        help="send a message (Hologram protocol with credentials, or --raw)",
         description="Send a message. With credentials it goes to the Hologram cloud "
-        "(or --host/--port, e.g. a local cloud) in the Hologram protocol; without "
-        "credentials the raw message goes to --host/--port with CustomCloud.",
+        "(or --host/--port, e.g. a local cloud) in the Hologram protocol; with --raw "
+        "the message goes as it is to --host/--port (CustomCloud) and the reply is printed.",
     )
     add_arguments(parser, subcommand=True)
 
@@ -113,11 +123,8 @@ def _send_periodic(
     from hologram_sdk.cloud.hologram import DEFAULT_SEND_HOST, DEFAULT_SEND_PORT
 
     authtype = getattr(args, "authtype", None)
-    if credentials is None and authtype not in ("totp", "sim-otp") and not (
-        args.host and args.port
-    ):
-        raise CLIError("missing credentials (or --host and --port for a raw message)",
-                       EXIT_USAGE)
+    if credentials is None and authtype not in ("totp", "sim-otp"):
+        _check_raw(args, topics)
     host = args.host or DEFAULT_SEND_HOST
     port = args.port or DEFAULT_SEND_PORT
     modem = _auth_modem(args)
@@ -144,7 +151,7 @@ def _run_periodic(
     with stop_on_signals() as stop:
         try:
             cloud: CustomCloud
-            if credentials is None and authtype not in ("totp", "sim-otp"):
+            if args.raw or (credentials is None and authtype not in ("totp", "sim-otp")):
                 cloud = CustomCloud(None, send_host=host, send_port=port, outbox=False)
             else:
                 cloud = HologramCloud(credentials or {}, enable_inbound=False,
@@ -176,6 +183,46 @@ def _run_periodic(
     return EXIT_OK
 
 
+def _check_raw(args: argparse.Namespace, topics: list[str]) -> None:
+    """A raw send is chosen (``--raw``, or the reference script without credentials).
+
+    :raises CLIError: no credentials and no --raw, or --raw without --host/--port or with topics
+    """
+    if not (args.raw or args.implicit_raw):
+        raise CLIError(
+            f"{MISSING_CREDENTIALS}; or --raw --host H --port P to send the message as it is "
+            "to your own server",
+            EXIT_USAGE,
+        )
+    if not args.host or not args.port:
+        if args.raw:
+            raise CLIError("--raw needs --host and --port: the server to send to", EXIT_USAGE)
+        raise CLIError(
+            "missing credentials: give --cloud_id/--cloud_key, the environment, or -f FILE "
+            "(or --host and --port to send a raw message to your own server)",
+            EXIT_USAGE,
+        )
+    if args.raw and (args.cloud_id or args.cloud_key or args.devicekey or args.file):
+        raise CLIError("--raw sends no credentials: leave out --cloud_id/--cloud_key/"
+                       "--devicekey/-f", EXIT_USAGE)
+    if topics:
+        raise CLIError("topics need the Hologram protocol: give credentials (a raw message "
+                       "has no topics)", EXIT_USAGE)
+
+
+def _error_code(reply: object) -> Optional[int]:
+    """The Hologram error code in a raw reply (``[5,0]``), or None for anything else."""
+    from hologram_sdk.wire.protocol import parse_reply
+
+    text = str(reply).strip()
+    if not text.startswith("["):
+        return None
+    parsed = parse_reply(text.encode(), closed=True)
+    if parsed.code is None or int(parsed.code) == 0:
+        return None
+    return int(parsed.code)
+
+
 def _send(args: argparse.Namespace) -> int:
     from hologram_sdk.base.errors import HologramError
     from hologram_sdk.cloud.custom import CustomCloud
@@ -200,15 +247,8 @@ def _send(args: argparse.Namespace) -> int:
         )
     if args.repeat:
         return _send_periodic(args, credentials, topics)
-    if credentials is None and args.authtype not in ("totp", "sim-otp"):
-        if not args.host or not args.port:
-            raise CLIError(
-                "missing credentials: give --cloud_id/--cloud_key, the environment, or -f FILE "
-                "(or --host and --port to send a raw message to your own server)",
-                EXIT_USAGE,
-            )
-        if topics:
-            raise CLIError("topics need the Hologram protocol: give credentials", EXIT_USAGE)
+    if args.raw or (credentials is None and args.authtype not in ("totp", "sim-otp")):
+        _check_raw(args, topics)
         host, port = args.host, args.port
         custom = None
         try:
@@ -220,6 +260,9 @@ def _send(args: argparse.Namespace) -> int:
             if custom is not None:
                 custom.close()
         print(f"RESPONSE FROM CLOUD: {reply}")
+        code = _error_code(reply)
+        if code is not None:
+            raise refusal(code, host, port)
         return EXIT_OK
     return hologram_request(
         args,

@@ -143,9 +143,9 @@ def test_cloud_refusal_says_what_to_do(cloud, env):
     one_line_error(result, "the cloud answered 3: credentials invalid")
 
 
-def test_raw_message_without_credentials_uses_custom_cloud(cloud, env):
-    result = run([*HOLOGRAM, "send", "raw bytes", *target(cloud)], env)
-    assert result.returncode == 0, result.stderr
+def test_raw_message_uses_custom_cloud(cloud, env):
+    result = run([*HOLOGRAM, "send", "--raw", "raw bytes", *target(cloud)], env)
+    assert result.returncode == 1, result.stderr  # [5,0] is a Hologram error code
     assert result.stdout == "RESPONSE FROM CLOUD: [5,0]\n"  # not the Hologram protocol
     assert cloud.messages() == []
 
