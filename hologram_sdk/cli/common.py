@@ -292,6 +292,25 @@ def fail(prog: str, error: CLIError) -> int:
     return error.status
 
 
+def typed_path(typed: Optional[str], default: Path, what: str = "--db") -> str:
+    """The path the user typed, or ``default``. Only the default's directory
+    (the state directory) is created for the user: a typed path whose directory
+    does not exist is an error, not a tree of new directories.
+
+    :raises CLIError: the directory of ``typed`` does not exist
+    """
+    if not typed:
+        return str(default)
+    parent = Path(typed).parent
+    if not parent.is_dir():
+        raise CLIError(
+            f"{what} {typed}: directory {parent} does not exist; create it first "
+            f"(or leave out {what} for the default, {default})",
+            EXIT_USAGE,
+        )
+    return typed
+
+
 def default_db_path() -> Path:
     """``$XDG_STATE_HOME/hologram/localcloud.db``, else under ``~/.local/state``."""
     from hologram_sdk.base.paths import state_dir

@@ -15,6 +15,7 @@ from hologram_sdk.cli.common import (
     add_verbose,
     fail,
     positive_timeout,
+    typed_path,
 )
 from hologram_sdk.cli.tables import local_time, printable, table
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
@@ -134,7 +135,10 @@ def flush_all(box: Outbox, timeout: float, progress: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out ``args.action`` on the outbox. Returns the exit status."""
-    path = args.db or str(default_path())
+    try:
+        path = typed_path(args.db, default_path())
+    except CLIError as error:
+        return fail(args.prog, error)
     if not os.path.exists(path):
         print(f"no outbox at {path}: nothing queued")
         return EXIT_OK

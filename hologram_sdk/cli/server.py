@@ -19,6 +19,7 @@ from hologram_sdk.cli.common import (
     port_value,
     positive_timeout,
     stop_on_signals,
+    typed_path,
 )
 
 #: seconds between the route lines ``hologram server`` prints while something changes
@@ -91,9 +92,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.quiet:  # route state changes are still told
         logging.getLogger("hologram_sdk.emulator.cloud.Gateway").setLevel(logging.INFO)
-    db = args.db or str(default_db_path())
     api_key = args.api_key or os.environ.get(ENV_API_KEY) or None
     try:
+        db = typed_path(args.db, default_db_path())
         try:
             gateway = Gateway(
                 name=args.name,

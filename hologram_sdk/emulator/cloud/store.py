@@ -121,6 +121,15 @@ class CloudStore:
                 uri = Path(self.path).resolve().as_uri() + "?mode=ro"
                 self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
                 self._conn.execute("PRAGMA query_only=ON")
+                # Read the header now: a file that is not SQLite fails here, in one line.
+                tables = {r[0] for r in self._conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'")}
+                if "messages" not in tables:
+                    self._conn.close()
+                    raise ConfigurationError(
+                        f"{self.path} is not a local cloud database (it has no messages "
+                        "table); give the --db of `hologram server`"
+                    )
             else:
                 created = False
                 if not memory:
