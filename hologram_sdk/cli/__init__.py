@@ -61,13 +61,19 @@ class ReferenceFormatter(logging.Formatter):
         return super().format(record)
 
 
+#: the root level without --verbose: above CRITICAL, so the SDK's log lines stay
+#: silent and a failing command prints only its one error line. (Loggers a command
+#: sets a level on itself, e.g. ``hologram server``'s request lines, still print.)
+QUIET = logging.CRITICAL + 10
+
+
 def configure_logging(verbose: bool) -> None:
-    """Log to stderr: INFO and up with ``--verbose``, else warnings only."""
+    """Log to stderr: INFO and up with ``--verbose``, else nothing."""
     handler = logging.StreamHandler()
     handler.setFormatter(ReferenceFormatter("%(levelname)s:%(shortname)s:%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.setLevel(logging.INFO if verbose else QUIET)
 
 
 def version_text() -> str:

@@ -77,8 +77,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         f"--port or --profile the first supported modem on USB is used ({names}).",
     )
     parser.add_argument("--port", help="device path or URL (e.g. /dev/ttyUSB2, sim://bg96)")
-    parser.add_argument("--profile", help=f"modem model ({names}; also u201, r410...): its "
-                        "driver, on --port or else on its default port")
+    parser.add_argument("--profile", help=f"modem model ({names}; also u201, r410...): "
+                        "talk to it with that model's driver, on --port; without --port "
+                        "on the model's default device (e.g. iota: /dev/ttyACM0, e303: "
+                        "/dev/ttyUSB0), not on a modem found on USB")
     parser.add_argument("--baud", default="9600", help="serial speed (default 9600)")
     parser.add_argument(
         "--timeout", type=timeout_value, default=5.0, help="seconds per AT command (default 5)"

@@ -48,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--interface",
         choices=interface_names(),
-        help="network interface (default: the modem found on USB, else cellular-e303)",
+        help="network interface (default: the modem found on USB; none found is an error; "
+        "with --port alone, cellular-e303)",
     )
     parser.add_argument("--port", help="the modem's device (default: the interface's own)")
     parser.add_argument("--mode", choices=("ppp", "serial"), default=None,
@@ -129,14 +130,15 @@ def _interface(args: argparse.Namespace, state: Optional[dict[str, Any]]) -> tup
     """(interface, device) from the flags, the state file, or USB discovery."""
     interface = args.interface or (state or {}).get("interface")
     device = args.port or (state or {}).get("device")
-    if interface is None:
-        from hologram_sdk.modem.discovery import find_at_port
+    if interface is None and device is None:
+        # As `hologram modem`: the first supported modem that answers, or
+        # ModemNotFoundError (no guessing a modem on /dev/ttyUSB0).
+        from hologram_sdk.modem.discovery import find_first_modem
 
-        found = None if device else find_at_port()
-        if found is not None:
-            interface, device = f"cellular-{found.profile}", device or found.device
-        else:
-            interface = "cellular-e303"
+        found = find_first_modem()
+        interface, device = f"cellular-{found.profile}", found.device
+    elif interface is None:
+        interface = "cellular-e303"  # --port alone: the reference's default modem
     if device is None:
         device = _driver(interface).profile.default_device
     return interface, device
@@ -327,7 +329,8 @@ def _status(args: argparse.Namespace) -> int:
         except HologramError as exc:
             result["modem"] = f"not answering: {exc}"
     _emit(args, result, _status_text(result))
-    return EXIT_OK
+    # A modem that does not answer is a failure, as `hologram modem info` reports it.
+    return EXIT_FAILED if str(result.get("modem", "")).startswith("not answering") else EXIT_OK
 
 
 def _status_text(r: dict[str, Any]) -> str:
