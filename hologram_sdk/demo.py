@@ -108,6 +108,9 @@ def main(argv: Sequence[str] = ()) -> int:
             env["HOLOGRAM_CLOUD_ID"] = CREDENTIALS["cloud_id"]
             env["HOLOGRAM_CLOUD_KEY"] = CREDENTIALS["cloud_key"]
             target = ["--host", HOST, "--port", str(cloud.port)]
+            # Copy-pasteable (with make demo-live): the variables the CLI reads.
+            print(f"  $ export HOLOGRAM_CLOUD_ID={CREDENTIALS['cloud_id']} "
+                  f"HOLOGRAM_CLOUD_KEY={CREDENTIALS['cloud_key']}")
             for args in (
                 ["send", "hello from the CLI", "-t", "CLI", *target],
                 ["sms", "--destination", "+15551234567", "Hello from the CLI", *target],
