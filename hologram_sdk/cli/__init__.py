@@ -46,7 +46,6 @@ def build_parser(subcommands: Sequence[str] = SUBCOMMANDS) -> argparse.ArgumentP
         "--version", action="version", version=version_text(), help="print the SDK version"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    subparsers.required = True
     for name in subcommands:  # a missing module is an ImportError, never a silent gap
         importlib.import_module(f"hologram_sdk.cli.{name}").register(subparsers)
     return parser
@@ -86,6 +85,9 @@ def version_text() -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # bare `hologram`: the commands, a line each
+        parser.print_help()
+        return 2
     level = getattr(args, "verbose_level", 0)  # hologram-python 0.10's -v / -vv
     configure_logging(args.verbose or level > 0)
     if level > 1:

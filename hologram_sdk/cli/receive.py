@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         "--timeout",
         type=timeout_value,
         default=-1.0,
-        help="seconds to listen; -1 (default) until Ctrl-C or SIGTERM",
+        help="seconds to listen; -1 (default) until Ctrl-C or SIGTERM (in 'hologram send' "
+        "-t is --topic: write the long forms to be sure)",
     )
     parser.add_argument("--data", action="store_true", help="receive messages (the default; 0.10)")
     parser.add_argument(

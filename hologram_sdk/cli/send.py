@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         nargs="*",
         action="extend",
         default=None,
-        help="topic(s) for the message; repeat -t or list several",
+        help="topic(s) for the message; repeat -t or list several (in 'hologram receive' "
+        "-t is --timeout: write the long forms to be sure)",
     )
     parser.add_argument(
         "--raw",
@@ -230,6 +231,8 @@ def _send(args: argparse.Namespace) -> int:
     if args.message is None:
         hint = " before -t, or end the topics with --" if args.topic else ""
         raise CLIError(f"no message: give MESSAGE{hint} (quote it if it has spaces)", EXIT_USAGE)
+    if args.message == "":
+        raise CLIError("an empty message: there is nothing to send; give MESSAGE", EXIT_USAGE)
     if args.cloud and args.sms:
         raise CLIError("must pick either one of --cloud or --sms", EXIT_USAGE)
     credentials = credentials_from(args)

@@ -67,6 +67,8 @@ def _send(args: argparse.Namespace) -> int:
         )
     if args.message is None:
         raise CLIError("no message: give MESSAGE (quote it if it has spaces)", EXIT_USAGE)
+    if args.message == "":
+        raise CLIError("an empty SMS: there is nothing to send; give MESSAGE", EXIT_USAGE)
     if args.authtype in ("totp", "sim-otp"):
         credentials = credentials_from(args)
     else:

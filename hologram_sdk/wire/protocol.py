@@ -150,13 +150,18 @@ def validate_sms(destination_number: object, message: object) -> tuple[str, str]
 
     :raises InvalidPhoneNumberError: the number is not E.164 with '+'
     :raises MessageTooLongError: the text is over 160 characters
+    :raises ConfigurationError: the text is None or empty (nothing to deliver)
     """
     if not isinstance(destination_number, str) or not E164.match(destination_number):
         raise InvalidPhoneNumberError(
             f"destination {destination_number!r} is not E.164: '+' then 7 to 15 digits, "
             "e.g. +15551234567"
         )
+    if message is None:
+        raise ConfigurationError("an SMS needs text: got None")
     text = _as_text(message) if isinstance(message, (str, bytes)) else str(message)
+    if not text:
+        raise ConfigurationError("an SMS needs text: got an empty one")
     if "\r" in text or "\n" in text:
         raise MessageTooLongError("an SMS text may not contain CR or LF")
     try:
