@@ -31,6 +31,10 @@ from hologram_sdk.emulator.dashboard.web import WebServer
 
 #: Invented credentials: the local cloud registers any device on first contact.
 CREDENTIALS = {"cloud_id": "d3mo", "cloud_key": "k3y5"}
+#: The CLI part's device: the reference's placeholder pair, printed so that the
+#: lines run as shown (this local cloud takes any well-formed credentials; for
+#: the real cloud put your device's own in their place).
+CLI_CREDENTIALS = {"cloud_id": "xxxx", "cloud_key": "xxxx"}
 HOST = "127.0.0.1"
 
 
@@ -105,12 +109,12 @@ def main(argv: Sequence[str] = ()) -> int:
 
             print("\nCLI: real `python -m hologram_sdk` processes, credentials in the environment")
             env = dict(os.environ)
-            env["HOLOGRAM_CLOUD_ID"] = CREDENTIALS["cloud_id"]
-            env["HOLOGRAM_CLOUD_KEY"] = CREDENTIALS["cloud_key"]
+            env["HOLOGRAM_CLOUD_ID"] = CLI_CREDENTIALS["cloud_id"]
+            env["HOLOGRAM_CLOUD_KEY"] = CLI_CREDENTIALS["cloud_key"]
             target = ["--host", HOST, "--port", str(cloud.port)]
             # Copy-pasteable (with make demo-live): the variables the CLI reads.
-            print(f"  $ export HOLOGRAM_CLOUD_ID={CREDENTIALS['cloud_id']} "
-                  f"HOLOGRAM_CLOUD_KEY={CREDENTIALS['cloud_key']}")
+            print(f"  $ export HOLOGRAM_CLOUD_ID={CLI_CREDENTIALS['cloud_id']} "
+                  f"HOLOGRAM_CLOUD_KEY={CLI_CREDENTIALS['cloud_key']}")
             for args in (
                 ["send", "hello from the CLI", "-t", "CLI", *target],
                 ["sms", "--destination", "+15551234567", "Hello from the CLI", *target],

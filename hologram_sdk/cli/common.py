@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import signal
@@ -125,6 +126,11 @@ def require_credentials(args: argparse.Namespace) -> dict[str, str]:
 
 #: the longest wait a command takes (31 days): more overflows socket and thread timeouts
 MAX_SECONDS = 31 * 24 * 3600.0
+
+
+def add_json(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--json``: one JSON object on stdout (streams print one object a line)."""
+    parser.add_argument("--json", action="store_true", help=f"print {what} as one JSON object")
 
 
 def timeout_value(text: str) -> float:
@@ -280,7 +286,11 @@ def hologram_request(
             cloud.close()
         if modem is not None:
             modem.close()
-    print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": bool(result_was_success(code)), "code": int(code),
+                          "result": code.name, "description": code.description}))
+    else:
+        print(f"RESPONSE FROM CLOUD: {int(code)} ({code.description})")
     if not result_was_success(code):
         raise refusal(code, host, port)
     return EXIT_OK

@@ -16,7 +16,7 @@ from hologram_sdk.cli.common import (
     fail,
     stop_on_signals,
 )
-from hologram_sdk.cli.tables import local_time, printable, table
+from hologram_sdk.cli.tables import local_time, printable, table, topics_cell
 from hologram_sdk.emulator.cloud import CloudStore, StoredMessage, StoredSMS
 
 Record = Union[StoredMessage, StoredSMS]
@@ -63,7 +63,7 @@ def cells(record: Record) -> list[str]:
             str(record.id),
             when(record),
             printable(record.device, _NO_CUT),
-            printable(",".join(record.topics), _NO_CUT) or "-",
+            topics_cell(record.topics),
             printable(record.data, DATA_WIDTH),
         ]
     return [

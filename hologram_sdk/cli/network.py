@@ -161,7 +161,7 @@ def _make_modem(args: argparse.Namespace, interface: str, device: str) -> Any:
 
 def _emit(args: argparse.Namespace, result: dict[str, Any], text: str) -> None:
     if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
+        print(json.dumps(result, sort_keys=True))  # one object, one line (as modem)
     else:
         print(text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Optional, TextIO
@@ -12,12 +13,13 @@ from hologram_sdk.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     CLIError,
+    add_json,
     add_verbose,
     fail,
     positive_timeout,
     typed_path,
 )
-from hologram_sdk.cli.tables import local_time, printable, table
+from hologram_sdk.cli.tables import local_time, printable, table, topics_cell
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
 from hologram_sdk.outbox.delivery import FlushResult, OutboxDelivery, tcp_sender
 
@@ -46,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="seconds per message when flushing (5)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar while flushing")
+    add_json(parser, "the result (list, dead, clear, flush)")
     add_verbose(parser, subcommand=True)
     parser.set_defaults(func=run, prog=parser.prog)
 
@@ -61,7 +64,7 @@ def pending_row(item: OutboxItem) -> list[str]:
         item.destination,
         item.kind,
         str(item.attempts),
-        ",".join(item.topics) or "-",
+        topics_cell(item.topics),
         printable(item.display_text, TEXT_WIDTH),
         printable(item.last_error or "-", 50),
     ]
@@ -74,7 +77,7 @@ def dead_row(item: OutboxItem) -> list[str]:
         item.destination,
         item.kind,
         str(item.code),
-        ",".join(item.topics) or "-",
+        topics_cell(item.topics),
         printable(item.display_text, TEXT_WIDTH),
     ]
 
@@ -104,13 +107,26 @@ class ProgressBar:
             self.stream.flush()
 
 
-def flush_all(box: Outbox, timeout: float, progress: bool) -> int:
+def item_json(item: OutboxItem) -> dict[str, object]:
+    """What --json shows of a row (never its request bytes: they hold credentials)."""
+    data: dict[str, object] = {
+        "id": item.id, "created": item.created, "destination": item.destination,
+        "kind": item.kind, "attempts": item.attempts, "topics": list(item.topics),
+        "text": item.display_text, "last_error": item.last_error,
+    }
+    if item.code is not None:
+        data.update(code=item.code, failed_at=item.failed_at)
+    return data
+
+
+def flush_all(box: Outbox, timeout: float, progress: bool, as_json: bool = False) -> int:
     """Deliver every destination's queue; print one line each. Returns the exit status."""
     destinations = box.destinations()
     if not destinations:
-        print("nothing to deliver")
+        print(json.dumps({"destinations": []}) if as_json else "nothing to deliver")
         return EXIT_OK
     status = EXIT_OK
+    report: list[dict[str, object]] = []
     for destination in destinations:
         total = box.count(destination)
         show = progress and total >= PROGRESS_MIN
@@ -125,11 +141,17 @@ def flush_all(box: Outbox, timeout: float, progress: bool) -> int:
         if bar is not None:
             bar.finish()
         line = f"{destination}: {result.sent} sent, {result.failed} refused (see 'dead')"
+        left = box.count(destination)
         if result.error is not None:
-            left = box.count(destination)
             line += f"; stopped: {result.error}; {left} still waiting"
             status = EXIT_FAILED
-        print(line)
+        report.append({"destination": destination, "sent": result.sent,
+                       "refused": result.failed, "waiting": left,
+                       "error": None if result.error is None else str(result.error)})
+        if not as_json:
+            print(line)
+    if as_json:
+        print(json.dumps({"destinations": report}))
     return status
 
 
@@ -140,11 +162,16 @@ def run(args: argparse.Namespace) -> int:
     except CLIError as error:
         return fail(args.prog, error)
     if not os.path.exists(path):
-        print(f"no outbox at {path}: nothing queued")
+        if args.json:
+            print(json.dumps({"path": path, "exists": False}))
+        else:
+            print(f"no outbox at {path}: nothing queued")
         return EXIT_OK
     try:
         with Outbox(path) as box:
-            if args.action == "list":
+            if args.json and args.action != "flush":
+                print(json.dumps(_as_json(box, args.action, path)))
+            elif args.action == "list":
                 items = box.pending()
                 if items:
                     print("\n".join(table(PENDING_HEADERS, [pending_row(i) for i in items])))
@@ -158,9 +185,22 @@ def run(args: argparse.Namespace) -> int:
                 waiting, dead_count = box.clear(), box.clear_dead()
                 print(f"removed {waiting} waiting messages and {dead_count} dead letters")
             else:
-                return flush_all(box, args.timeout, not args.no_progress)
+                return flush_all(box, args.timeout, not args.no_progress, args.json)
     except HologramError as exc:
         return fail(args.prog, CLIError(str(exc)))
     except BrokenPipeError:  # e.g. `hologram outbox | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK
+
+
+def _as_json(box: Outbox, action: str, path: str) -> dict[str, object]:
+    """``list``, ``dead`` and ``clear`` as one JSON object."""
+    if action == "list":
+        items = box.pending()
+        return {"path": path, "waiting": len(items), "bytes": box.stored_bytes(),
+                "items": [item_json(i) for i in items]}
+    if action == "dead":
+        dead = box.dead()
+        return {"path": path, "dead": len(dead), "items": [item_json(i) for i in dead]}
+    waiting, dead_count = box.clear(), box.clear_dead()
+    return {"path": path, "removed": waiting, "dead_removed": dead_count}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from typing import Optional
@@ -15,6 +16,7 @@ from hologram_sdk.cli.common import (
     CLIError,
     add_authtype,
     add_credentials,
+    add_json,
     add_verbose,
     credentials_from,
     explain,
@@ -66,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         "and print the reply"
         + ("" if subcommand else "; implied without credentials, as in the reference"),
     )
+    add_json(parser, "the cloud's reply")
     add_010_arguments(parser)
     add_verbose(parser, subcommand=subcommand)
     # hologram_send.py keeps the reference's rule: no credentials + --host/--port = raw.
@@ -262,8 +265,11 @@ def _send(args: argparse.Namespace) -> int:
         finally:
             if custom is not None:
                 custom.close()
-        print(f"RESPONSE FROM CLOUD: {reply}")
         code = _error_code(reply)
+        if args.json:
+            print(json.dumps({"ok": code is None, "reply": str(reply), "code": code}))
+        else:
+            print(f"RESPONSE FROM CLOUD: {reply}")
         if code is not None:
             raise refusal(code, host, port)
         return EXIT_OK

@@ -9,6 +9,7 @@ from hologram_sdk.cli.common import (
     CLIError,
     add_authtype,
     add_credentials,
+    add_json,
     add_verbose,
     credentials_from,
     fail,
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool) -> None:
         default=DEFAULT_TIMEOUT,
         help="seconds to wait for the reply (default 5)",
     )
+    add_json(parser, "the cloud's reply")
     add_verbose(parser, subcommand=subcommand)
     parser.set_defaults(func=run, prog=parser.prog)
 

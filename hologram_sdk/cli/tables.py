@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from typing import Optional
 
@@ -11,6 +12,18 @@ def printable(text: str, width: int) -> str:
     """``text`` on one line (control characters escaped), cut to ``width`` with '…'."""
     flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def topics_cell(topics: Sequence[str]) -> str:
+    """Topics joined with ``,``; a topic that holds a ``,`` or a ``"`` (or is empty, or
+    has spaces at its ends) is written as a JSON string, so ``a,b`` (two topics) and
+    ``"a,b"`` (one) differ. ``-`` for none. Control characters are escaped."""
+
+    def one(topic: str) -> str:
+        plain = bool(topic) and topic.strip() == topic and not any(c in topic for c in ',"')
+        return topic if plain else json.dumps(topic, ensure_ascii=False)
+
+    return printable(",".join(one(t) for t in topics), 1 << 30) or "-"
 
 
 def local_time(timestamp: Optional[float]) -> str:

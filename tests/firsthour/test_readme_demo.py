@@ -39,3 +39,8 @@ def test_demo_cli_lines_run_as_printed(tmp_path):
         assert done.returncode == 0, done.stderr
         assert [m.data for m in cloud.messages()] == ["hello from the CLI"]
         assert [s.text for s in cloud.sms()] == ["Hello from the CLI"]
+
+
+def test_readme_documents_consume_and_sms_events():
+    assert "glued together with no separator" in README
+    assert "`message.sent` fires for\n`sendMessage`" in README
