@@ -30,7 +30,40 @@ SUBCOMMANDS = (
     "activate",
     "spacebridge",
     "version",
+    "completion",
 )
+
+
+#: ``--help`` examples, one or two per subcommand (HOST:PORT a local cloud's).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "send": (
+        "hologram send '21.5' -t TEMP --host 127.0.0.1 --port 9999   # credentials from "
+        "HOLOGRAM_CLOUD_ID/HOLOGRAM_CLOUD_KEY",
+        "hologram send --raw 'hello' --host my.server --port 5000     # no Hologram protocol",
+    ),
+    "sms": ("hologram sms -f credentials.hjson --destination +15551234567 'hi there'",),
+    "receive": ("hologram receive --port 4010 --timeout 60",),
+    "server": ("hologram server --port 9999 --db /tmp/cloud.db",),
+    "messages": ("hologram messages --db /tmp/cloud.db --json --follow",),
+    "push": ("hologram push --port 4010 'turn the fan on'",),
+    "outbox": ("hologram outbox list", "hologram outbox flush --timeout 10"),
+    "modem": ("hologram modem info", "hologram modem --port sim://bg96 signal --json"),
+    "emulate": ("hologram emulate modem --profile iota   # prints the pty to use as --port",),
+    "network": ("hologram network status", "sudo hologram network connect"),
+    "heartbeat": ("hologram heartbeat 'alive' --repeat 60 --duration 3600",),
+    "activate": ("hologram activate --apikey KEY --iccid 8944500102198304826",),
+    "spacebridge": ("hologram spacebridge",),
+    "version": ("hologram version",),
+}
+
+
+class HelpWithExamples(argparse.HelpFormatter):
+    """The default help, with the examples epilog kept line by line."""
+
+    def _format_text(self, text: str) -> str:
+        if text.startswith("examples:"):
+            return text + "\n\n"
+        return super()._format_text(text)
 
 
 def build_parser(subcommands: Sequence[str] = SUBCOMMANDS) -> argparse.ArgumentParser:
@@ -48,6 +81,10 @@ def build_parser(subcommands: Sequence[str] = SUBCOMMANDS) -> argparse.ArgumentP
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in subcommands:  # a missing module is an ImportError, never a silent gap
         importlib.import_module(f"hologram_sdk.cli.{name}").register(subparsers)
+    for name, sub in subparsers.choices.items():
+        if sub.epilog is None and name in EXAMPLES:
+            sub.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+            sub.formatter_class = HelpWithExamples
     return parser
 
 
