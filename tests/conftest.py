@@ -18,6 +18,8 @@ pytest_plugins = ["tests.support.emulator"]
 # directory, where the default outbox and local-cloud database live.
 _STATE_HOME = tempfile.mkdtemp(prefix="hologram-test-state-")
 os.environ["XDG_STATE_HOME"] = _STATE_HOME
+# Nor read the user's config file (hologram's credentials fall back to it).
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hologram-test-config-")
 
 
 def _open_fds() -> dict[int, str]:

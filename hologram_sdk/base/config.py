@@ -96,10 +96,50 @@ def no_credentials_in(name: str, data: Mapping[str, object]) -> str:
     )
 
 
+def config_path(environ: Optional[Mapping[str, str]] = None) -> str:
+    """``$XDG_CONFIG_HOME/hologram/config.hjson``, else ``~/.config/hologram/config.hjson``
+    (a relative ``XDG_CONFIG_HOME`` is ignored, as the XDG spec says)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME", "")
+    if not (base and os.path.isabs(base)):
+        base = os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
+    return os.path.join(base, "hologram", "config.hjson")
+
+
+def credential_sources(
+    flags: Mapping[str, Optional[str]],
+    environ: Mapping[str, str],
+    file: Optional[PathLike] = None,
+    config: Optional[PathLike] = None,
+) -> list[tuple[str, dict[str, str]]]:
+    """Each source of credentials, highest first, as (label, its non-empty fields):
+    flags, environment, the ``-f`` file, the config file (when it exists).
+
+    :raises ConfigurationError: the ``-f`` file cannot be used or holds no credentials,
+        or the config file cannot be used
+    """
+    sources: list[tuple[str, dict[str, str]]] = [
+        ("flag", {k: str(v) for k in FIELDS if (v := flags.get(k))}),
+        ("environment", {k: environ[var] for k, var in ENVIRONMENT.items() if environ.get(var)}),
+    ]
+    if file is not None:
+        data = load_credentials_file(file)
+        found = {k: s for k in FIELDS if isinstance(s := data.get(k), str) and s}
+        if not found:
+            raise ConfigurationError(no_credentials_in(os.fspath(file), data))
+        sources.append((f"file {os.fspath(file)}", found))
+    if config is not None and os.path.exists(config):
+        data = load_credentials_file(config)
+        found = {k: s for k in FIELDS if isinstance(s := data.get(k), str) and s}
+        sources.append((f"config {os.fspath(config)}", found))
+    return sources
+
+
 def resolve_credentials(
     flags: Mapping[str, Optional[str]],
     environ: Mapping[str, str],
     file: Optional[PathLike] = None,
+    config: Optional[PathLike] = None,
 ) -> Optional[dict[str, str]]:
     """Resolve the cloud credentials. The one place that says the order:
 
@@ -111,7 +151,9 @@ def resolve_credentials(
        ``HOLOGRAM_DEVICEKEY``;
     3. *file*: the HJSON file given with ``-f/--file``
        (:func:`load_credentials_file`);
-    4. *defaults*: none; without credentials the result is ``None`` and the
+    4. *config*: the config file (:func:`config_path`, HJSON like the ``-f``
+       file), when it exists;
+    5. *defaults*: none; without credentials the result is ``None`` and the
        caller decides (``hologram send --raw`` sends a raw message with
        ``CustomCloud``).
 
@@ -124,20 +166,12 @@ def resolve_credentials(
     :param flags: values from the command line (``None`` when not given)
     :param environ: the environment, usually ``os.environ``
     :param file: an HJSON credentials file, or ``None``
+    :param config: the config file, or ``None`` (a path that does not exist is skipped)
     :returns: ``{"cloud_id": ..., "cloud_key": ...}``, ``{"devicekey": ...}`` or ``None``
     :raises CredentialsError: a pair is incomplete, or a value has the wrong length
     :raises ConfigurationError: the file cannot be used, or holds no credentials
     """
-    sources: list[dict[str, str]] = [
-        {k: str(v) for k in FIELDS if (v := flags.get(k))},
-        {k: environ[var] for k, var in ENVIRONMENT.items() if environ.get(var)},
-    ]
-    if file is not None:
-        data = load_credentials_file(file)
-        found = {k: s for k in FIELDS if isinstance(s := data.get(k), str) and s}
-        if not found:
-            raise ConfigurationError(no_credentials_in(os.fspath(file), data))
-        sources.append(found)
+    sources = [found for _, found in credential_sources(flags, environ, file, config)]
     top = next((s for s in sources if s), None)
     if top is None:
         return None

@@ -30,6 +30,7 @@ SUBCOMMANDS = (
     "activate",
     "spacebridge",
     "version",
+    "config",
     "completion",
 )
 
@@ -54,6 +55,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "activate": ("hologram activate --apikey KEY --iccid 8944500102198304826",),
     "spacebridge": ("hologram spacebridge",),
     "version": ("hologram version",),
+    "config": ("hologram config show", "hologram config show --json -f credentials.hjson"),
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from hologram_sdk.base.config import MISSING_CREDENTIALS, resolve_credentials
+from hologram_sdk.base.config import MISSING_CREDENTIALS, config_path, resolve_credentials
 from hologram_sdk.base.errors import (
     AuthenticationError,
     CloudConnectionError,
@@ -111,7 +111,9 @@ def credentials_from(args: argparse.Namespace) -> Optional[dict[str, str]]:
             file=sys.stderr,
         )
     try:
-        return resolve_credentials(flags, os.environ, getattr(args, "file", None))
+        return resolve_credentials(
+            flags, os.environ, getattr(args, "file", None), config_path(os.environ)
+        )
     except ConfigurationError as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
 

@@ -23,6 +23,7 @@ def script(name):
 def clean_env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOLOGRAM_")}
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env
