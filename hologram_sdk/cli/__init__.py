@@ -99,19 +99,31 @@ class ReferenceFormatter(logging.Formatter):
         return super().format(record)
 
 
-#: the root level without --verbose: above CRITICAL, so the SDK's log lines stay
-#: silent and a failing command prints only its one error line. (Loggers a command
-#: sets a level on itself, e.g. ``hologram server``'s request lines, still print.)
-QUIET = logging.CRITICAL + 10
+class _OptedIn(logging.Filter):
+    """Without --verbose: only records of loggers a command set a level on itself
+    (e.g. ``hologram server``'s request lines), so a failing command prints its one
+    error line and no SDK warnings. The root level stays WARNING, so other handlers
+    (an application's, pytest's) still get warnings and errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        logger: Optional[logging.Logger] = logging.getLogger(record.name)
+        root = logging.getLogger()
+        while logger is not None and logger is not root:
+            if logger.level != logging.NOTSET:
+                return True
+            logger = logger.parent
+        return False
 
 
 def configure_logging(verbose: bool) -> None:
-    """Log to stderr: INFO and up with ``--verbose``, else nothing."""
+    """Log to stderr: INFO and up with ``--verbose``, else only what a command opts in."""
     handler = logging.StreamHandler()
     handler.setFormatter(ReferenceFormatter("%(levelname)s:%(shortname)s:%(message)s"))
+    if not verbose:
+        handler.addFilter(_OptedIn())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else QUIET)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def version_text() -> str:

@@ -46,3 +46,19 @@ def test_profile_help_says_what_it_does():
                           capture_output=True, text=True, timeout=30)
     text = " ".join(done.stdout.split())
     assert "without --port" in text and "/dev/ttyACM0" in text
+
+
+def test_quiet_cli_logging_leaves_other_handlers_their_errors(caplog, capsys):
+    import logging
+
+    from hologram_sdk.cli import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging(False)
+        logging.getLogger("hologram_sdk.somewhere").error("boom")
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert "boom" in caplog.text  # pytest's (or an application's) handler still gets it
+    assert "boom" not in capsys.readouterr().err  # the CLI's stderr handler does not
