@@ -39,19 +39,21 @@ def test_help_says_what_t_means(env):
 
 
 def test_send_and_sms_json(cloud, env):
-    send = run([*HOLOGRAM, "send", "x", "--json", *CREDS, *target(cloud.port)], env)
+    env = {**env, "HOLOGRAM_CLOUD_ID": "q7zx", "HOLOGRAM_CLOUD_KEY": "w9vy"}
+    send = run([*HOLOGRAM, "send", "x", "--json", *target(cloud.port)], env)
     assert (send.returncode, send.stderr) == (0, "")
     assert json.loads(send.stdout) == {"ok": True, "code": 0, "result": "ERR_OK",
                                        "description": "Message sent successfully"}
     assert len(send.stdout.splitlines()) == 1
-    sms = run([*HOLOGRAM, "sms", "hi", "--destination", "+15551234567", "--json", *CREDS,
+    sms = run([*HOLOGRAM, "sms", "hi", "--destination", "+15551234567", "--json",
                *target(cloud.port)], env)
     assert sms.returncode == 0 and json.loads(sms.stdout)["ok"] is True
-    refused = run([*HOLOGRAM, "send", "x", "--json", "--cloud_id", "q7zx", "--cloud_key",
-                   "nope", *target(cloud.port)], env)
+    refused = run([*HOLOGRAM, "send", "x", "--json", *target(cloud.port)],
+                  {**env, "HOLOGRAM_CLOUD_KEY": "nope"})
     assert refused.returncode == 1
     assert json.loads(refused.stdout)["code"] == 3 and not json.loads(refused.stdout)["ok"]
-    raw = run([*HOLOGRAM, "send", "--raw", "x", "--json", *target(cloud.port)], env)
+    raw = run([*HOLOGRAM, "send", "--raw", "x", "--json", *target(cloud.port)],
+              {k: v for k, v in env.items() if not k.startswith("HOLOGRAM_")})
     assert raw.returncode == 1
     assert json.loads(raw.stdout) == {"ok": False, "reply": "[5,0]", "code": 5}
 
