@@ -275,6 +275,8 @@ class HologramCloud(CustomCloud):
         :raises OutboxError: it had to be queued and the outbox could not store it
         """
         number, text = protocol.validate_sms(destination_number, message)
+        if not text:  # the wire codec can carry it; an SMS with no text delivers nothing
+            raise ConfigurationError("an SMS needs text: got an empty one")
         if self._authentication_type != "csrpsk":
             return self._send_compact(text, None, number, timeout)
         auth = self._require_auth()

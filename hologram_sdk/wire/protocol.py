@@ -150,7 +150,7 @@ def validate_sms(destination_number: object, message: object) -> tuple[str, str]
 
     :raises InvalidPhoneNumberError: the number is not E.164 with '+'
     :raises MessageTooLongError: the text is over 160 characters
-    :raises ConfigurationError: the text is None or empty (nothing to deliver)
+    :raises ConfigurationError: the text is None (``str(None)`` would send 'None')
     """
     if not isinstance(destination_number, str) or not E164.match(destination_number):
         raise InvalidPhoneNumberError(
@@ -160,8 +160,6 @@ def validate_sms(destination_number: object, message: object) -> tuple[str, str]
     if message is None:
         raise ConfigurationError("an SMS needs text: got None")
     text = _as_text(message) if isinstance(message, (str, bytes)) else str(message)
-    if not text:
-        raise ConfigurationError("an SMS needs text: got an empty one")
     if "\r" in text or "\n" in text:
         raise MessageTooLongError("an SMS text may not contain CR or LF")
     try:
