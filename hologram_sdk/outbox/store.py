@@ -61,6 +61,24 @@ _NOT_ACKED = "id NOT IN (SELECT id FROM outbox_acked)"
 MEMORY = ":memory:"
 
 
+
+def _enter_wal(conn: sqlite3.Connection, busy_timeout: float) -> str:
+    """Switch ``conn`` to WAL, waiting while another process sets up the same file.
+
+    Why a loop: SQLite answers "database is locked" to ``journal_mode=WAL`` at
+    once, without its busy handler, while a second connection is creating the
+    file (two processes, or a sender and an observer, opening a new outbox
+    together). The wait is bounded by the caller's busy timeout.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
 class Outbox:
     """A bounded, durable FIFO of outgoing messages in one SQLite file.
 
@@ -152,7 +170,7 @@ class Outbox:
                 isolation_level=None,
                 check_same_thread=False,
             )
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _enter_wal(conn, busy_timeout)
             if str(mode).lower() != "wal" and not memory:
                 logger.warning("outbox %s: journal mode is %s, not WAL", self.path, mode)
             # Checkpoint every 4,000 pages (16 MiB of WAL at 4 KiB pages), not

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 
 import pytest
 
@@ -346,3 +347,26 @@ def test_acknowledging_twice_or_a_cleared_row_is_harmless(tmp_path):
         assert table_ids(path, "outbox_acked") == []  # no row left to acknowledge
         assert box.count() == 0 and box.stored_bytes() == 0
         assert (a.id, b.id) == (1, 2)
+
+
+def test_outboxes_opening_one_new_file_together_all_open(tmp_path):
+    """A sender and an observer (or two processes) creating the same new file at once."""
+    errors: list[BaseException] = []
+    for round_ in range(25):
+        path = tmp_path / f"o{round_}.db"
+        start = threading.Barrier(4)
+
+        def open_it(path=path, start=start) -> None:
+            start.wait(5)
+            try:
+                with Outbox(path):
+                    pass
+            except BaseException as exc:  # recorded, then asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert errors == []
