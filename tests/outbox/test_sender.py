@@ -139,6 +139,7 @@ def test_the_next_batch_is_claimed_while_the_cloud_has_the_last_request(tmp_path
     """Batches of 2: while request 2 is at the server, messages 3 and 4 are already claimed."""
     path = tmp_path / "o.db"
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10.0)  # a client that failed must not leave accept() blocked forever
     dest = f"127.0.0.1:{listener.getsockname()[1]}"
     claimed_during: dict[int, list[int]] = {}
     errors: list[BaseException] = []
@@ -162,7 +163,7 @@ def test_the_next_batch_is_claimed_while_the_cloud_has_the_last_request(tmp_path
         except BaseException as exc:
             errors.append(exc)
 
-    thread = threading.Thread(target=serve)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         with Outbox(path) as box:
