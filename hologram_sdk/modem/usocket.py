@@ -46,6 +46,7 @@ class USocketStack:
         self.hex_mode = hex_mode
         self._cond = threading.Condition()
         self._available: dict[int, int] = {}
+        self._announcements: dict[int, int] = {}  # +UUSORD URCs seen, per socket
         self._closed_by_peer: set[int] = set()
         self._accepted: dict[int, deque[tuple[int, str, int]]] = {}
         self._hex_set = False
@@ -81,6 +82,9 @@ class USocketStack:
                         self._closed_by_peer.add(sock)
                     else:
                         self._available[sock] = count
+                        # counted, not compared by value: a new +UUSORD may
+                        # announce the same count as the one a read started with
+                        self._announcements[sock] = self._announcements.get(sock, 0) + 1
             elif urc.name == "+UUSOCL" and fields and is_digits(fields[0]):
                 self._closed_by_peer.add(int(fields[0]))
             elif urc.name == "+UUSOLI" and len(fields) >= 4:
@@ -130,6 +134,7 @@ class USocketStack:
     def _forget(self, sock: int) -> None:
         # callers hold self._cond
         self._available.pop(sock, None)
+        self._announcements.pop(sock, None)
         self._closed_by_peer.discard(sock)
         self._accepted.pop(sock, None)
 
@@ -249,6 +254,7 @@ class ModemSocket:
         stack._ensure_hex()
         with stack._cond:
             announced = stack._available.get(self.id, 0)
+            generation = stack._announcements.get(self.id, 0)
         want = max(1, min(max_bytes, announced, READ_CHUNK))
         lines = stack.channel.command(f"AT+USORD={self.id},{want}")
         data = b""
@@ -257,7 +263,7 @@ class ModemSocket:
                 data = self._parse_usord(line)
         with stack._cond:
             # a +UUSORD with the remaining count may have overtaken us: it wins
-            if stack._available.get(self.id, 0) == announced:
+            if stack._announcements.get(self.id, 0) == generation:
                 stack._available[self.id] = max(0, announced - len(data))
         return data
 
