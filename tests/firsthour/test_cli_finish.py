@@ -34,8 +34,10 @@ def test_empty_message_and_sms_are_refused(cloud, env):
 def test_help_says_what_t_means(env):
     send = " ".join(run([*HOLOGRAM, "send", "--help"], env).stdout.split())
     receive = " ".join(run([*HOLOGRAM, "receive", "--help"], env).stdout.split())
-    assert "-t [TOPIC ...], --topic [TOPIC ...]" in send and "-t is --timeout" in send
-    assert "-t TIMEOUT, --timeout TIMEOUT" in receive and "-t is --topic" in receive
+    # Python 3.13's argparse prints the metavar once ("-t, --topic TOPIC"), older ones twice
+    assert ("-t [TOPIC ...], --topic" in send or "-t, --topic" in send) and "-t is --timeout" in send
+    assert ("-t TIMEOUT, --timeout" in receive or "-t, --timeout" in receive)
+    assert "-t is --topic" in receive
 
 
 def test_send_and_sms_json(cloud, env):
