@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+from typing import Callable
 
 from hologram_sdk.cli.common import (
     EXIT_OK,
@@ -74,10 +75,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="how long a cloud-to-device message may wait for its device (default 1 day)",
     )
     parser.add_argument(
+        "--registration-rate",
+        type=_count(float),
+        default=600.0,
+        metavar="N",
+        help="without --devices: new devices one address may register per minute "
+        "(and at once); over it they are answered 6, try later (default 600; 0: no limit)",
+    )
+    parser.add_argument(
+        "--max-devices",
+        type=_count(int),
+        default=100_000,
+        metavar="N",
+        help="without --devices: devices registered in all; past it new ones are "
+        "answered 3 (default 100000; 0: no cap)",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="do not log each request (state changes only)"
     )
     add_verbose(parser, subcommand=True)
     parser.set_defaults(func=run, prog=parser.prog)
+
+
+def _count(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a finite number >= 0 of ``kind``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a finite number >= 0, not {text!r}")
+        return value
+
+    return parse
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
                 http_port=args.http,
                 api_key=api_key,
                 to_device_ttl=args.to_device_ttl,
+                registration_rate=args.registration_rate,
+                max_devices=args.max_devices,
             )
         except ConfigurationError as exc:
             raise CLIError(str(exc), EXIT_USAGE) from None

@@ -19,6 +19,7 @@ from hologram_sdk.base.credentials import (
 from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.records import Device, PathLike
+from hologram_sdk.emulator.cloud.registration import RegistrationLimit
 from hologram_sdk.wire.protocol import Credentials, Request, RequestError, ResultCode
 
 
@@ -143,6 +144,7 @@ class DeviceTable:
         on_register: Optional[Callable[[Device], None]] = None,
         name_prefix: str = "device",
         seal: Optional[Seal] = None,
+        limit: Optional[RegistrationLimit] = None,
     ) -> None:
         self._lock = threading.Lock()
         #: turns a key into what the database keeps (devices loaded from it hold that)
@@ -150,6 +152,9 @@ class DeviceTable:
         #: devices registered on first contact are named ``<name_prefix>-N``
         self.name_prefix = name_prefix
         self._devices: list[Device] = []
+        self._names: set[str] = set()
+        #: how fast new devices may register (open registration; None: no limit)
+        self.limit = limit
         # Lookups by cloud_id, and by a hash of the device key (so the dict's
         # own comparisons never touch a key); the key itself is then checked
         # with a constant-time comparison. A fleet of thousands stays O(1).
@@ -162,6 +167,7 @@ class DeviceTable:
 
     def _add(self, device: Device) -> None:
         self._devices.append(device)
+        self._names.add(device.name)
         if device.cloud_id is not None:
             self._by_id.setdefault(device.cloud_id, device)
         if device.devicekey:
@@ -176,10 +182,12 @@ class DeviceTable:
         with self._lock:
             return [d.name for d in self._devices]
 
-    def authenticate(self, request: Request) -> tuple[Device, bool]:
+    def authenticate(self, request: Request, peer: str = "-") -> tuple[Device, bool]:
         """The device that sent ``request`` and whether it was just registered.
 
-        :raises RequestError: ERR_AUTHINVALID for unknown or wrong credentials
+        :param peer: ``host:port`` it came from (what the registration limit counts)
+        :raises RequestError: ERR_AUTHINVALID for unknown or wrong credentials;
+            :class:`RegistrationRefused` for a new device over the limit
         """
         creds = request.credentials
         with self._lock:
@@ -193,6 +201,8 @@ class DeviceTable:
                 return device, False
             if not self.open_registration:
                 raise RequestError(ResultCode.ERR_AUTHINVALID, "unknown credentials")
+            if self.limit is not None:
+                self.limit.admit(peer, len(self._devices))
             device = Device(
                 self._next_name(),
                 cloud_id=creds.cloud_id,
@@ -238,8 +248,7 @@ class DeviceTable:
         return None
 
     def _next_name(self) -> str:
-        taken = {d.name for d in self._devices}
         n = len(self._devices) + 1
-        while f"{self.name_prefix}-{n}" in taken:
+        while f"{self.name_prefix}-{n}" in self._names:
             n += 1
         return f"{self.name_prefix}-{n}"

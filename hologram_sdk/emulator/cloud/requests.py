@@ -16,6 +16,7 @@ from typing import Callable, Optional, Union
 from hologram_sdk.base.errors import CloudConnectionError, CloudTimeoutError
 from hologram_sdk.emulator.cloud.devices import DeviceTable
 from hologram_sdk.emulator.cloud.records import Device, loggable
+from hologram_sdk.emulator.cloud.registration import RegistrationRefused
 from hologram_sdk.emulator.cloud.store import CloudStore
 from hologram_sdk.wire.protocol import (
     TERMINATORS,
@@ -75,6 +76,8 @@ class RequestHandler:
         kind = request_kind(body)
         try:
             code = self._accept(body, peer)
+        except RegistrationRefused as exc:  # logged by the limit, a line now and then
+            code = exc.code
         except RequestError as exc:
             self.log.info("%s from %s refused: %d (%s)", kind, peer, int(exc.code), exc.reason)
             code = exc.code
@@ -100,6 +103,8 @@ class RequestHandler:
                 for body, peer in items:
                     try:
                         codes.append(self._accept(body, peer, stored))
+                    except RegistrationRefused as exc:
+                        codes.append(exc.code)
                     except RequestError as exc:
                         kind = request_kind(body)
                         self.log.info(
@@ -125,7 +130,7 @@ class RequestHandler:
         self, body: bytes, peer: str, later: Optional[list[tuple[str, int, Device, str]]] = None
     ) -> ResultCode:
         request = decode_request(body)
-        device, new = self.devices.authenticate(request)
+        device, new = self.devices.authenticate(request, peer)
         if new:
             self.log.info(
                 "registered %s on first contact (%s) from %s", device.name, device.kind, peer

@@ -24,6 +24,11 @@ from hologram_sdk.base.errors import (
 from hologram_sdk.emulator.cloud import auth as cloud_auth
 from hologram_sdk.emulator.cloud.devices import DeviceTable, load_devices_file
 from hologram_sdk.emulator.cloud.records import PathLike, StoredMessage, StoredSMS
+from hologram_sdk.emulator.cloud.registration import (
+    DEFAULT_MAX_DEVICES,
+    DEFAULT_PER_MINUTE,
+    RegistrationLimit,
+)
 from hologram_sdk.emulator.cloud.requests import (
     OnStored,
     RequestHandler,
@@ -134,6 +139,10 @@ class LocalCloud:
         closes it; a gateway shares it with its routes)
     :param on_stored: told about each row once it is committed (see :data:`OnStored`)
     :param device_prefix: devices registered on first contact are named ``<prefix>-N``
+    :param registration_rate: without ``devices``: new devices per minute one source
+        address may register (and at once); ``0``: no limit (see :mod:`.registration`)
+    :param max_devices: without ``devices``: devices registered in all (``0``: no cap)
+    :param registration_clock: monotonic seconds for the registration limit
     :raises ConfigurationError: bad devices file or database path
 
     TOTP and SIM-OTP devices come only from the devices file (``auth``,
@@ -159,6 +168,9 @@ class LocalCloud:
         store: Optional[CloudStore] = None,
         on_stored: Optional[OnStored] = None,
         device_prefix: str = "device",
+        registration_rate: float = DEFAULT_PER_MINUTE,
+        max_devices: int = DEFAULT_MAX_DEVICES,
+        registration_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0..65535, not {port!r}")
@@ -181,6 +193,9 @@ class LocalCloud:
         )
         self.drain_timeout = float(drain_timeout)
         self.log = logger.getChild(type(self).__name__)
+        self.registration = RegistrationLimit(
+            registration_rate, max_devices, clock=registration_clock, log=self.log
+        )
         self._listed = load_devices_file(devices) if devices is not None else None
         self._auth = cloud_auth.AuthVerifier(
             cloud_auth.load_auth_devices_file(devices) if devices is not None else (),
@@ -233,6 +248,7 @@ class LocalCloud:
                     on_register=store.add_device,
                     name_prefix=self.device_prefix,
                     seal=store.seal,
+                    limit=self.registration,
                 )
             self._handler = RequestHandler(
                 store, table, log=self.log, on_stored=self._on_stored
