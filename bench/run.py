@@ -40,7 +40,9 @@ PUBLIC_SDK = "hologram-python==0.10.3"
 BENCH_VENV = os.path.join(ROOT, ".bench-venv")
 WORKER = os.path.join(HERE, "worker.py")
 OURS, THEIRS, BARE = "ours", "theirs", "bare"
-LABEL = {OURS: "ours", THEIRS: "public 0.10.3", BARE: "bare socket"}
+BARE_SERIAL = "bare_serial"  # modem rows: a pyserial write/readline loop
+LABEL = {OURS: "ours", THEIRS: "public 0.10.3", BARE: "bare socket",
+         BARE_SERIAL: "bare pyserial"}
 
 
 # --- interpreters --------------------------------------------------------------
@@ -268,15 +270,16 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
         return run_worker(python, "outbox", impl, {"messages": n}, cap_s=120)
 
     def modem(impl: str, python: str, it: int) -> dict[str, Any]:
-        n = 100 if it < 0 else (300 if q else 2000)
+        n = 100 if it < 0 else (500 if q else 2000)
         try:  # the emulator runs here, in the driver, the same for both SDKs
             from hologram_sdk.emulator.modem import ModemEmulator
         except ImportError as exc:
             return {"not_built": True, "why": f"hologram_sdk.emulator.modem: {exc}"}
         with ModemEmulator("e303") as emulator:
             device = emulator.start()
-            return run_worker(python, "modem", impl, {"round_trips": n, "device": device},
-                              cap_s=60)
+            return run_worker(python, "modem", impl, {
+                "round_trips": n, "device": device, "batches": 1 if it < 0 else 10},
+                cap_s=60)
 
     def fleet(chaos: bool) -> Callable[[str, str, int], dict[str, Any]]:
         def one(impl: str, python: str, it: int) -> dict[str, Any]:
@@ -319,6 +322,15 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
                       ratio_check=lambda r: r >= 0.95, digits=0)
     seq_bare = Metric("rate", "throughput vs bare socket", "msg/s", True, "≥0.9x bare",
                       ratio_check=lambda r: r >= 0.9, digits=0)
+    modem_rows = [
+        Metric("rate", "AT round trips", "cmd/s", True, "≥1.0x public",
+               ratio_check=lambda r: r >= 1.0, digits=0),
+        Metric("rate", "AT round trips vs bare pyserial", "cmd/s", True, "≥0.8x bare",
+               ratio_check=lambda r: r >= 0.8, digits=0),
+        Metric("csq_rate", "AT+CSQ round trips", "cmd/s", True, "≥1.0x public",
+               ratio_check=lambda r: r >= 1.0, digits=0),
+        Metric("csq_rate", "AT+CSQ round trips vs bare pyserial", "cmd/s", True, "≥0.8x bare",
+               ratio_check=lambda r: r >= 0.8, digits=0)]
     scenarios = [
         Scenario("idle", "idle listener", [
             Metric("cpu_percent", "CPU, 3 s idle", "% core", False, "≤0.5",
@@ -347,10 +359,9 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
             Metric("replay_rate", "replay to local cloud", "msg/s", True, "≥3000",
                    check=lambda v: v >= 3000, digits=0)],
             outbox, impls=(OURS,), reps=1 if q else 3),
-        Scenario("modem", "modem AT on a pty (E303 emulator)", [
-            Metric("rate", "AT round trips", "cmd/s", True, digits=0),
-            Metric("csq_rate", "AT+CSQ round trips", "cmd/s", True, digits=0)],
-            modem, reps=2 if q else 3),
+        Scenario("modem", "modem AT on a pty (E303 emulator)", modem_rows[::2], modem,
+                 impls=(OURS, THEIRS, BARE_SERIAL), reps=3 if q else 5,
+                 rows=[(m, other) for m, other in zip(modem_rows, [THEIRS, BARE_SERIAL] * 2)]),
         Scenario("fleet", "fleet: 1,000 devices, 2 gateways, mosquitto", fleet_metrics(False),
                  fleet(False), impls=(OURS,), reps=1),
         Scenario("fleet_chaos", "fleet + broker restart + gateway SIGKILL",
@@ -514,7 +525,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         sys.stderr.flush()
 
     theirs = theirs_python(log)
-    pythons = {OURS: ours_python(), THEIRS: theirs, BARE: ours_python()}
+    pythons = {OURS: ours_python(), THEIRS: theirs, BARE: ours_python(),
+               BARE_SERIAL: ours_python()}
     compile_ours(pythons[OURS], log)
     findings = public_sdk_findings(theirs)
     for note in findings:

@@ -1,14 +1,23 @@
 """The AT command channel: one serial port, one command in flight, URCs on their own thread.
 
-:class:`ATChannel` moves bytes: a reader thread cuts lines and routes them (with
-the pure codec of :mod:`hologram_sdk.modem.at_codec`) to the one pending
-command or, for unsolicited result codes, to a queue that a separate dispatcher
-thread hands to the registered callbacks. Raw traffic is logged at DEBUG on
-``hologram_sdk.modem.at.traffic``.
+:class:`ATChannel` moves bytes and cuts them into lines, routed (with the pure
+codec of :mod:`hologram_sdk.modem.at_codec`) to the one pending command or, for
+unsolicited result codes, to a queue that a separate dispatcher thread hands to
+the registered callbacks. Who reads the port:
 
-Why ~510 lines: one class whose reader thread, command path and URC dispatcher
-share one buffer, one condition and one pending command; the pure parsing is
-already apart (:mod:`~hologram_sdk.modem.at_codec`).
+* a plain non-blocking descriptor (a tty/pty, ``socket://``, ``sim://``): the
+  thread that sends a command reads its answer itself, with no thread hop per
+  line; a watcher thread reads only between commands (it parks while a command
+  owns the port, and polls with no timeout when idle). See :mod:`.at_io`.
+* any other port object: a reader thread reads everything and hands the
+  command's lines over.
+
+Raw traffic is logged at DEBUG on ``hologram_sdk.modem.at.traffic``.
+
+Why ~650 lines: one class whose two read paths, command path and URC dispatcher
+share one buffer, one lock and one pending command; the pure parsing
+(:mod:`~hologram_sdk.modem.at_codec`) and the descriptor I/O
+(:mod:`~hologram_sdk.modem.at_io`) are already apart.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from hologram_sdk.modem.at_codec import (
     mask_line,
     parse_final,
 )
+from hologram_sdk.modem.at_io import DirectIO, StopRequested, port_fd
 from hologram_sdk.modem.ports import Opener, SerialLike, busy_hint, open_port
 
 logger = logging.getLogger(__name__)
@@ -51,6 +61,9 @@ traffic_logger = logger.getChild("traffic")
 
 #: the longest wait between retries of a command the SIM answered "busy", seconds
 SIM_BUSY_CAP = 8.0
+#: while commands run, how often the parked watcher looks whether the port is idle
+#: again, seconds (commands do not wake it: that would be a thread hop per command)
+WATCH_RESUME = 0.05
 
 def _default_opener(url: str, baudrate: int, timeout: float) -> SerialLike:
     return open_port(url, baudrate, timeout)
@@ -119,7 +132,16 @@ class ATChannel:
         self._opener: Opener = opener or _default_opener
         self._handlers: list[UrcHandler] = [on_urc] if on_urc is not None else []
         self._command_lock = threading.Lock()
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        #: a command's thread waits here (reader-thread ports), close() for the port
+        self._cond = threading.Condition(self._lock)
+        #: the watcher parks here while a command owns the port (descriptor ports)
+        self._park = threading.Condition(self._lock)
+        self._io: Optional[DirectIO] = None
+        self._busy = False  # a command's thread owns the descriptor
+        self._watching = False  # the watcher is (about to be) in its poll
+        self._woken = False  # a wake-up byte is in the watcher's pipe
+        self._taken = 0  # how often a command's thread took the port
         self._port: Optional[SerialLike] = None
         self._pending: Optional[_Pending] = None
         self._dead: Optional[BaseException] = None
@@ -146,6 +168,11 @@ class ATChannel:
         """Whether the port is open and the modem has not gone away."""
         return self._port is not None and self._dead is None
 
+    @property
+    def reads_directly(self) -> bool:
+        """Whether a command's own thread reads its answer (a descriptor port, open)."""
+        return self._io is not None
+
     def open(self) -> None:
         """Open the port and start the threads (again, after :meth:`close`).
 
@@ -164,16 +191,25 @@ class ATChannel:
                 if exc.errno == errno.EBUSY:
                     raise PortBusyError(busy_hint(self.url)) from exc
                 raise SerialError(f"cannot open {self.url}: {exc}") from exc
+            fd = port_fd(port)
+            try:
+                self._io = DirectIO(fd) if fd is not None else None
+            except OSError as exc:  # no descriptors left for the pipes
+                port.close()
+                raise SerialError(f"cannot open {self.url}: {exc}") from exc
             self._port = port
             self._dead = None
             self._stopping = False
+            self._busy = self._watching = self._woken = False
             self._buffer = ""
             self._urc_body_for = None
             self._raw_left = 0
             self._raw_parts = []
             self._urcs = queue.Queue()
             self._reader = threading.Thread(
-                target=self._read_loop, name=f"at-reader {self.url}", daemon=True
+                target=self._read_loop if self._io is None else self._watch_loop,
+                name=f"at-reader {self.url}",
+                daemon=True,
             )
             self._dispatcher = threading.Thread(
                 target=self._dispatch_loop, name=f"at-urc {self.url}", daemon=True
@@ -192,11 +228,17 @@ class ATChannel:
         if port is None and reader is None and dispatcher is None:
             return
         self._stopping = True
+        io = self._io
         with self._cond:
             if self._dead is None:
                 self._dead = ModemUnpluggedError(f"{self.url} is closed")
             self._cond.notify_all()
-        cancel = getattr(port, "cancel_read", None)
+            self._park.notify_all()
+        if io is not None:
+            io.stop()  # ends the watcher's poll and a command's wait at once
+            with self._cond:  # the command's thread lets go of the port before it closes
+                self._cond.wait_for(lambda: not self._busy, 5.0)
+        cancel = getattr(port, "cancel_read", None) if io is None else None
         if cancel is not None:
             try:
                 cancel()
@@ -207,12 +249,14 @@ class ATChannel:
         self._urcs.put(None)
         if dispatcher is not None and dispatcher is not threading.current_thread():
             dispatcher.join(5.0)
+        if io is not None:
+            io.close()
         if port is not None:
             try:
                 port.close()
             except Exception:
                 logger.debug("closing %s failed", self.url, exc_info=True)
-        self._port = self._reader = self._dispatcher = None
+        self._port = self._reader = self._dispatcher = self._io = None
         logger.debug("closed %s", self.url)
 
     def __enter__(self) -> ATChannel:
@@ -295,6 +339,8 @@ class ATChannel:
             pending = _Pending(command, expect_prompt, data_length)
             with self._cond:
                 self._raise_if_dead()
+                if self._io is not None:
+                    self._take_port(self._io)
                 self._pending = pending
             try:
                 deadline = time.monotonic() + wait
@@ -317,13 +363,40 @@ class ATChannel:
             finally:
                 with self._cond:
                     self._pending = None
+                    if self._busy:
+                        self._busy = False
+                        self._cond.notify_all()  # close() may wait for the port
             final = pending.final
             assert final is not None
             if not final.success:
                 raise error_for(command, final)
             return list(pending.lines)
 
+    def _take_port(self, io: DirectIO) -> None:
+        """Make the command's thread the port's reader (callers hold the lock).
+
+        The watcher is sent out of its poll, and what the port already holds is
+        routed before the command is pending: it came before the command was sent.
+        """
+        self._busy = True
+        self._taken += 1
+        if self._watching and not self._woken:
+            io.wake()
+            self._woken = True
+        try:
+            data = io.read_now()
+        except (EOFError, OSError) as exc:
+            self._busy = False
+            self._mark_dead_locked(exc)
+            raise ModemUnpluggedError(f"read from {self.url} failed: {exc}") from exc
+        if data:
+            self._feed_locked(data)
+
     def _wait(self, pending: _Pending, deadline: float, wait: float, *, prompt: bool) -> None:
+        io = self._io
+        if io is not None:
+            self._read_answer(io, pending, deadline, wait, prompt=prompt)
+            return
         with self._cond:
             while True:
                 if pending.final is not None or (prompt and pending.prompt):
@@ -331,14 +404,39 @@ class ATChannel:
                 self._raise_if_dead()
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    if prompt and pending.expect_prompt:
-                        # abandon the text entry so the modem leaves prompt mode
-                        try:
-                            self._write(ESC.encode())
-                        except SerialError:
-                            pass
-                    raise ModemTimeoutError(pending.router.command or "", pending.lines, wait)
+                    self._timed_out(pending, wait, prompt=prompt)
                 self._cond.wait(left)
+
+    def _read_answer(
+        self, io: DirectIO, pending: _Pending, deadline: float, wait: float, *, prompt: bool
+    ) -> None:
+        """Read the port in this thread until the answer (or the prompt) is in."""
+        while True:
+            if pending.final is not None or (prompt and pending.prompt):
+                return
+            self._raise_if_dead()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._timed_out(pending, wait, prompt=prompt)
+            try:
+                data = io.read(left)
+            except StopRequested:
+                self._raise_if_dead()
+                raise ModemUnpluggedError(f"{self.url} is closed") from None
+            except (EOFError, OSError) as exc:
+                self._mark_dead(exc)
+                raise ModemUnpluggedError(f"read from {self.url} failed: {exc}") from exc
+            if data:
+                self.feed(data)
+
+    def _timed_out(self, pending: _Pending, wait: float, *, prompt: bool) -> None:
+        if prompt and pending.expect_prompt:
+            # abandon the text entry so the modem leaves prompt mode
+            try:
+                self._write(ESC.encode())
+            except SerialError:
+                pass
+        raise ModemTimeoutError(pending.router.command or "", pending.lines, wait)
 
     def _raise_if_dead(self) -> None:
         dead = self._dead
@@ -351,6 +449,17 @@ class ATChannel:
         port = self._port
         if port is None:
             raise ModemUnpluggedError(f"{self.url} is closed")
+        io = self._io
+        if io is not None:  # no flush: the answer is awaited anyway
+            try:
+                io.write(data)
+            except StopRequested:
+                self._raise_if_dead()
+                raise ModemUnpluggedError(f"{self.url} is closed") from None
+            except OSError as exc:
+                self._mark_dead(exc)
+                raise ModemUnpluggedError(f"write to {self.url} failed: {exc}") from exc
+            return
         try:
             port.write(data)
             flush = getattr(port, "flush", None)
@@ -362,10 +471,51 @@ class ATChannel:
 
     def _mark_dead(self, exc: BaseException) -> None:
         with self._cond:
-            if self._dead is None:
-                self._dead = ModemUnpluggedError(f"{self.url} went away: {exc}")
-                logger.warning("%s went away: %s", self.url, exc)
-            self._cond.notify_all()
+            self._mark_dead_locked(exc)
+
+    def _mark_dead_locked(self, exc: BaseException) -> None:
+        if self._dead is None:
+            self._dead = ModemUnpluggedError(f"{self.url} went away: {exc}")
+            logger.warning("%s went away: %s", self.url, exc)
+        self._cond.notify_all()
+        self._park.notify_all()
+
+    # -- watcher thread (descriptor ports) ----------------------------------------
+
+    def _watch_loop(self) -> None:
+        """Read the port while no command owns it; park while one does."""
+        io = self._io
+        assert io is not None
+        while True:
+            with self._park:
+                while self._busy and not self._stopping and self._dead is None:
+                    self._park.wait(WATCH_RESUME)
+                if self._stopping or self._dead is not None:
+                    return
+                self._watching = True
+                taken = self._taken
+            try:
+                readable, stop = io.wait()
+            except OSError as exc:  # the descriptor itself is gone
+                if not self._stopping:
+                    self._mark_dead(exc)
+                return
+            with self._cond:
+                self._watching = False
+                if self._woken:
+                    io.drain_wake()
+                    self._woken = False
+                if stop or self._stopping:
+                    return
+                if not readable or self._busy or taken != self._taken:
+                    continue  # a command read what woke the poll
+                try:
+                    data = io.read_now(ready=True)
+                except (EOFError, OSError) as exc:
+                    self._mark_dead_locked(exc)
+                    return
+                if data:
+                    self._feed_locked(data)
 
     # -- reader thread --------------------------------------------------------
 
@@ -389,39 +539,41 @@ class ATChannel:
                 self.feed(data)
 
     def feed(self, data: bytes) -> None:
-        """Route received bytes (the reader thread calls this; tests may too)."""
-        text = data.decode("latin-1")
+        """Route received bytes (the reading thread calls this; tests may too)."""
         with self._cond:
-            self._buffer += text
-            while True:
-                if self._raw_left > 0:
-                    if not self._take_raw():
-                        break
-                    continue
-                cut = find_line_end(self._buffer)
-                if cut is None:
+            self._feed_locked(data)
+
+    def _feed_locked(self, data: bytes) -> None:
+        self._buffer += data.decode("latin-1")
+        while True:
+            if self._raw_left > 0:
+                if not self._take_raw():
                     break
-                if self._data_header(cut[0]):
-                    continue
-                if self._raw_left < 0:  # a header whose CR LF is not complete yet
-                    self._raw_left = 0
-                    break
-                line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1] :]
-                self._route(line)
-            pending = self._pending
-            if (
-                pending is not None
-                and pending.expect_prompt
-                and not pending.prompt
-                and self._buffer.lstrip("\r\n").startswith(">")
-            ):
-                traffic_logger.debug("<- > (prompt)")
-                pending.prompt = True
-                self._buffer = ""
-                self._cond.notify_all()
-            if len(self._buffer) > 65536:  # a line that never ends: drop it
-                self._say("garbage", "dropping %d bytes without a line end", len(self._buffer))
-                self._buffer = ""
+                continue
+            cut = find_line_end(self._buffer)
+            if cut is None:
+                break
+            if self._data_header(cut[0]):
+                continue
+            if self._raw_left < 0:  # a header whose CR LF is not complete yet
+                self._raw_left = 0
+                break
+            line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1] :]
+            self._route(line)
+        pending = self._pending
+        if (
+            pending is not None
+            and pending.expect_prompt
+            and not pending.prompt
+            and self._buffer.lstrip("\r\n").startswith(">")
+        ):
+            traffic_logger.debug("<- > (prompt)")
+            pending.prompt = True
+            self._buffer = ""
+            self._cond.notify_all()
+        if len(self._buffer) > 65536:  # a line that never ends: drop it
+            self._say("garbage", "dropping %d bytes without a line end", len(self._buffer))
+            self._buffer = ""
 
     def _queue_urc(self, urc: URC) -> None:
         if self._urcs.qsize() >= self.max_urcs:
