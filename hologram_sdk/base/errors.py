@@ -19,7 +19,9 @@ Builtin bases are mixed in where they fit, so ``except TimeoutError`` or
     │   ├── CloudTimeoutError (TimeoutError)         no connect / no reply in time
     │   └── InboundBindError (OSError)               the inbound port cannot be bound
     ├── OutboxError                            the durable outbox cannot store or read
-    │   └── OutboxFullError                    bounds reached with policy 'reject'
+    │   ├── OutboxFullError                    bounds reached with policy 'reject'
+    │   ├── OutboxDiskFullError                no room left on the disk (or the file's cap)
+    │   └── OutboxCorruptError                 the file is damaged or not an outbox
     ├── SerialError (OSError)                  a serial port cannot be used
     │   ├── PortBusyError                      another process holds the port
     │   └── ModemUnpluggedError                read/write error, EOF, device gone
@@ -129,6 +131,14 @@ class OutboxError(HologramError):
 
 class OutboxFullError(OutboxError):
     """The outbox is at its bounds and its policy is 'reject'."""
+
+
+class OutboxDiskFullError(OutboxError):
+    """The disk (or the database's ``max_file_bytes``) has no room for the write."""
+
+
+class OutboxCorruptError(OutboxError):
+    """The outbox file is damaged, or is not an outbox database at all."""
 
 
 # --- serial and modem ------------------------------------------------------

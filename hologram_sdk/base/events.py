@@ -34,6 +34,12 @@ LOCATION_RECEIVED = "location.received"
 #: an inbound message was dropped because the receive buffer was full;
 #: payload: ``{"bytes": size of the dropped message, "dropped": total so far}``
 INBOUND_DROPPED = "inbound.dropped"
+#: a cloud's outbox file was damaged: moved aside and a fresh one started;
+#: payload: ``{"path", "moved_to", "reason"}`` (``moved_to`` holds the old rows)
+OUTBOX_DAMAGED = "outbox.damaged"
+#: a cloud's outbox cannot be used: messages are sent directly, without
+#: durability, until it can be opened again; payload: ``{"path", "reason"}``
+OUTBOX_UNAVAILABLE = "outbox.unavailable"
 
 
 def _wants_payload(callback: Callback) -> bool:

@@ -1,4 +1,17 @@
-"""``hologram outbox``: list, deliver, clear or inspect the durable outbox's messages."""
+"""``hologram outbox``: list, deliver, clear, inspect or recover the durable outbox's messages.
+
+``recover FILE`` reads what is still readable in a damaged outbox file
+(:func:`hologram_sdk.outbox.salvage.salvage`: page by page, so one damaged
+page loses only its own rows) and puts those messages back in the queue
+(``--db``, default the outbox). FILE may be the outbox itself: it is then
+moved aside first (``FILE.damaged-<UTC time>``) and a fresh outbox started.
+Rows already waiting in the queue (same destination, time and bytes) are not
+added twice, so running it again does no harm. Exit status: 0 every waiting
+message the file accounts for was recovered; 1 some were unreadable (the
+line says how many), or pages are damaged and the file's own count is lost
+too (so nobody can tell), or the queue could not be written; 2 no FILE, or
+FILE does not exist.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +19,14 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Optional, TextIO
 
-from hologram_sdk.base.errors import HologramError
+from hologram_sdk.base.errors import HologramError, OutboxCorruptError
 from hologram_sdk.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     CLIError,
     add_json,
     add_verbose,
@@ -22,8 +37,9 @@ from hologram_sdk.cli.common import (
 from hologram_sdk.cli.tables import local_time, printable, table, topics_cell
 from hologram_sdk.outbox import Outbox, OutboxItem, default_path
 from hologram_sdk.outbox.delivery import FlushResult, OutboxDelivery, tcp_sender
+from hologram_sdk.outbox.salvage import directory_lock, move_aside, read_file, salvage
 
-ACTIONS = ("list", "flush", "clear", "dead")
+ACTIONS = ("list", "flush", "clear", "dead", "recover")
 TEXT_WIDTH = 40
 #: Queues at least this long get a progress bar on stderr while flushing.
 PROGRESS_MIN = 100
@@ -37,9 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="The durable outbox keeps messages that could not be sent yet. "
         "list: what waits (default); flush: deliver it now, oldest first, to the cloud "
         "each message was meant for; clear: delete everything waiting and the dead "
-        "letters; dead: messages the cloud refused for good.",
+        "letters; dead: messages the cloud refused for good; recover FILE: put the "
+        "readable messages of a damaged outbox file back in the queue (exit 0 all "
+        "recovered, 1 some unreadable, 2 no such FILE).",
     )
     parser.add_argument("action", nargs="?", choices=ACTIONS, default="list")
+    parser.add_argument("file", nargs="?", help="recover: the damaged outbox file to read")
     parser.add_argument("--db", help=f"outbox database (default {default_path()})")
     parser.add_argument(
         "--timeout",
@@ -161,6 +180,11 @@ def run(args: argparse.Namespace) -> int:
         path = typed_path(args.db, default_path())
     except CLIError as error:
         return fail(args.prog, error)
+    if args.action == "recover":
+        return recover(args, path)
+    if args.file is not None:
+        return fail(args.prog, CLIError(f"a FILE goes with 'recover' only, not with "
+                                        f"'{args.action}'", EXIT_USAGE))
     if not os.path.exists(path):
         if args.json:
             print(json.dumps({"path": path, "exists": False}))
@@ -186,11 +210,61 @@ def run(args: argparse.Namespace) -> int:
                 print(f"removed {waiting} waiting messages and {dead_count} dead letters")
             else:
                 return flush_all(box, args.timeout, not args.no_progress, args.json)
+    except OutboxCorruptError as exc:
+        return fail(args.prog, CLIError(
+            f"{exc}; salvage its messages with: hologram outbox recover {path}"))
     except HologramError as exc:
         return fail(args.prog, CLIError(str(exc)))
     except BrokenPipeError:  # e.g. `hologram outbox | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK
+
+
+def recover(args: argparse.Namespace, path: str) -> int:
+    """``hologram outbox recover FILE``: salvage FILE's readable rows into the queue."""
+    if args.file is None:
+        return fail(args.prog, CLIError("recover needs the damaged FILE to read", EXIT_USAGE))
+    source = Path(args.file)
+    if not source.is_file():
+        return fail(args.prog, CLIError(f"{source}: no such file", EXIT_USAGE))
+    notes = []
+    try:
+        if os.path.exists(path) and os.path.samefile(source, path):
+            with directory_lock(source.resolve().parent):
+                moved = move_aside(source)
+            if moved is not None:
+                notes.append(f"moved {source} aside to {moved}")
+                source = moved
+        data, wal = read_file(source)
+    except (OSError, HologramError) as exc:
+        return fail(args.prog, CLIError(f"cannot read {source}: {exc}"))
+    found = salvage(data, wal)
+    try:
+        with Outbox(path) as box:
+            known = {(i.destination, i.created, i.body) for i in box.pending()}
+            fresh = [i for i in found.items if (i.destination, i.created, i.body) not in known]
+            box.restore(fresh)
+    except HologramError as exc:
+        return fail(args.prog, CLIError(f"cannot write the recovered messages to {path}: {exc}"))
+    # no count survived and pages are damaged: some messages may be lost
+    unknown = found.expected is None and found.damaged_pages > 0
+    report = {"file": str(source), "outbox": path, "recovered": len(fresh),
+              "already_queued": len(found.items) - len(fresh), "unreadable": found.missing,
+              "damaged_pages": found.damaged_pages, "delivered_left_out": found.delivered}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for note in notes:
+            print(note)
+        line = (f"recovered {len(fresh)} messages from {source} into {path}; "
+                f"{found.missing} unreadable")
+        if found.damaged_pages:
+            line += f" ({found.damaged_pages} damaged pages"
+            line += "; how many messages they held is unknown)" if unknown else ")"
+        if len(found.items) > len(fresh):
+            line += f"; {len(found.items) - len(fresh)} were queued already"
+        print(line)
+    return EXIT_FAILED if found.missing or unknown else EXIT_OK
 
 
 def _as_json(box: Outbox, action: str, path: str) -> dict[str, object]:

@@ -175,6 +175,8 @@ class OutboxDelivery:
         with ``ERR_INTERNAL``/``ERR_UNKNOWN`` (default: never)
     :param batch: rows claimed per transaction
     :param name: the background thread's name
+    :param on_error: called with the :class:`OutboxError` that stopped a
+        round (e.g. so the owner can replace a damaged file)
     """
 
     def __init__(
@@ -193,6 +195,7 @@ class OutboxDelivery:
         max_attempts: Optional[int] = None,
         batch: int = DEFAULT_BATCH,
         name: Optional[str] = None,
+        on_error: Optional[Callable[[OutboxError], object]] = None,
     ) -> None:
         if not 0 < base <= cap:
             raise ConfigurationError(f"backoff needs 0 < base <= cap, got {base!r} and {cap!r}")
@@ -217,6 +220,7 @@ class OutboxDelivery:
         self._close_hook: Optional[Callable[[], object]] = getattr(send, "close", None)
         self._backoff = Backoff(self.base, self.cap, 2.0, self.jitter, random=random)
         self._ready = ready
+        self._on_error = on_error
         self._wakeup = threading.Event()
         self._wait = wait if wait is not None else self._wakeup.wait
         self._stop = threading.Event()
@@ -255,8 +259,11 @@ class OutboxDelivery:
             try:
                 self._round(result, progress)
             except OutboxError as exc:
-                logger.error("outbox delivery to %s stopped: %s", self.destination, exc)
+                if not self._stop.is_set():
+                    logger.error("outbox delivery to %s stopped: %s", self.destination, exc)
                 result.error = str(exc)
+                if self._on_error is not None:
+                    self._on_error(exc)
             finally:
                 if self._idle_hook is not None:
                     self._idle_hook()
@@ -407,6 +414,12 @@ class OutboxDelivery:
             self._nudged = True
             if self._idle:
                 self._wakeup.set()
+
+    def stop(self) -> None:
+        """Make the background thread end after its current send, without waiting
+        for it (:meth:`close` joins it)."""
+        self._stop.set()
+        self._wakeup.set()
 
     def close(self, timeout: Optional[float] = 10.0) -> None:
         """Stop the background thread after its current send and join it (idempotent)."""

@@ -24,7 +24,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Optional, Union
 
-from hologram_sdk.base.errors import ConfigurationError, OutboxError, OutboxFullError
+from hologram_sdk.base.errors import (
+    ConfigurationError,
+    OutboxCorruptError,
+    OutboxDiskFullError,
+    OutboxError,
+    OutboxFullError,
+)
 from hologram_sdk.base.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
 from hologram_sdk.outbox.claims import like_prefix, owner_is_dead
 from hologram_sdk.outbox.item import (
@@ -56,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 #: Leaves out rows that were delivered and wait to be deleted (see ``ack``).
 _NOT_ACKED = "id NOT IN (SELECT id FROM outbox_acked)"
+
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 11, 13, 26
 
 #: ``Outbox(":memory:")``: a private in-memory outbox (nothing survives; for tests).
 MEMORY = ":memory:"
@@ -144,6 +152,9 @@ class Outbox:
         self._owners = 0
         self._lock = threading.RLock()
         self._sync = ""
+        #: ``(device, inode)`` of the file opened (``None`` in memory): who
+        #: replaces a damaged file checks that it is still this one.
+        self.identity: Optional[tuple[int, int]] = None
         self._conn: Optional[sqlite3.Connection] = self._open(busy_timeout, max_file_bytes)
 
     # --- lifecycle ----------------------------------------------------------
@@ -157,7 +168,11 @@ class Outbox:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not memory:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                os.close(fd)
+                try:
+                    st = os.fstat(fd)
+                    self.identity = (st.st_dev, st.st_ino)
+                finally:
+                    os.close(fd)
         except OSError as exc:
             raise OutboxError(
                 f"cannot create the outbox database {str(self.path)!r}: {exc.strerror or exc}"
@@ -251,8 +266,15 @@ class Outbox:
         text = str(exc)
         low = text.lower()
         where = f"outbox {str(self.path)!r}"
-        if "full" in low:
-            return OutboxError(
+        code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+; extended codes
+        if code is not None:
+            code &= 0xFF
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (
+            code is None and ("not a database" in low or "malformed" in low)
+        ):
+            return OutboxCorruptError(f"{where} is damaged or not an outbox database ({text})")
+        if code == _SQLITE_FULL or (code is None and "full" in low):
+            return OutboxDiskFullError(
                 f"{where}: the disk (or the database's size limit) is full; could not {what}. "
                 "Messages already stored are kept."
             )
@@ -264,8 +286,6 @@ class Outbox:
             return OutboxError(f"cannot open the {where}: {text}")
         if "locked" in low or "busy" in low:
             return OutboxError(f"{where} is locked by another process; could not {what}")
-        if "not a database" in low or "malformed" in low:
-            return OutboxError(f"{where} is not a valid outbox database ({text})")
         return OutboxError(f"{where}: could not {what}: {text}")
 
     def _connection(self) -> sqlite3.Connection:
@@ -451,6 +471,40 @@ class Outbox:
             return None
         logger.debug("outbox: stored message %d for %s", item.id, destination)
         return item
+
+    def restore(self, items: Sequence[OutboxItem]) -> list[int]:
+        """Store rows read back from another outbox file, in one transaction (fsynced).
+
+        For ``hologram outbox recover``: each row keeps its destination, kind,
+        body, text, topics, creation time, attempts and last error; it gets a
+        new id after every row already waiting (so, per destination, after
+        what was queued since). The bounds are not applied: the operator asked
+        for these rows; later puts apply the policy as usual.
+
+        :returns: the new ids, in the order of ``items``
+        """
+        ids: list[int] = []
+        with self._write("store the recovered messages", durable=True) as conn:
+            (last_id,) = conn.execute("SELECT last_id FROM outbox_stats WHERE one = 1").fetchone()
+            for n, item in enumerate(items, 1):
+                conn.execute(
+                    "INSERT INTO outbox (id, destination, kind, body, text, topics, size, "
+                    "created, attempts, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        last_id + n,
+                        item.destination,
+                        item.kind,
+                        item.body,
+                        item.text,
+                        json.dumps(item.topics) if item.topics else None,
+                        item.size,
+                        item.created,
+                        item.attempts,
+                        item.last_error,
+                    ),
+                )
+                ids.append(last_id + n)
+        return ids
 
     def _take_oldest(
         self, conn: sqlite3.Connection, over_count: int, over_bytes: int

@@ -117,7 +117,7 @@ def test_a_path_under_a_regular_file_is_a_clear_error(tmp_path):
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     path = tmp_path / "o.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(OutboxError, match="not a valid outbox database"):
+    with pytest.raises(OutboxError, match="damaged or not an outbox database"):
         Outbox(path)
 
 
