@@ -22,9 +22,7 @@ Quectel TCP/IP AT commands manual (BG96, EC2x):
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -37,6 +35,7 @@ from hologram_sdk.base.errors import (
 )
 from hologram_sdk.modem.at import ATChannel
 from hologram_sdk.modem.at_codec import URC
+from hologram_sdk.modem.sockettable import SocketTable, TableSocket, check_port
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ def parse_qiurc(args: str) -> QiUrc:
         return QiUrc(kind, numbers[0], length)
     if kind == "incoming":
         if len(fields) < 5 or None in (numbers[0], numbers[1], numbers[3]):
-            raise ModemError(f"cannot read +QIURC \"incoming\": {args[:80]!r}")
+            raise ModemError(f'cannot read +QIURC "incoming": {args[:80]!r}')
         return QiUrc(kind, numbers[0], numbers[1], fields[3], numbers[3])
     if kind == "pdpdeact":
         return QiUrc(kind, None, numbers[0] if numbers else None)
@@ -159,7 +158,7 @@ def qi_error(command: str, code: int, line: str) -> ATCommandError:
     return ATCommandError(command, line, code, QI_ERRORS.get(code))
 
 
-class QSocketStack:
+class QSocketStack(SocketTable):
     """The Quectel modem's socket table: ids, URC bookkeeping, PDP context number.
 
     :param channel: the modem's :class:`ATChannel`
@@ -170,36 +169,12 @@ class QSocketStack:
     def __init__(
         self, channel: ATChannel, *, context: int = 1, open_timeout: float = OPEN_TIMEOUT
     ) -> None:
-        self.channel = channel
         self.context = int(context)
         self.open_timeout = float(open_timeout)
-        self._cond = threading.Condition()
         self._in_use: set[int] = set()
         self._opened: dict[int, int] = {}  # id -> +QIOPEN error code
         self._readable: dict[int, int] = {}  # id -> "recv" URCs seen (a counter)
-        self._closed_by_peer: set[int] = set()
-        self._accepted: dict[int, deque[tuple[int, str, int]]] = {}
-        self._closed = False
-        channel.add_urc_handler(self._on_urc)
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` ran (waits on the table then return at once)."""
-        return self._closed
-
-    def close(self) -> None:
-        """Stop following URCs (sockets themselves are closed by their owners)."""
-        if not self._closed:
-            self._closed = True
-            self.channel.remove_urc_handler(self._on_urc)
-            with self._cond:
-                self._cond.notify_all()
-
-    def __enter__(self) -> QSocketStack:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(channel)
 
     def _on_urc(self, urc: URC) -> None:
         try:
@@ -221,11 +196,8 @@ class QSocketStack:
             elif event.kind == "closed" and sock is not None:
                 self._closed_by_peer.add(sock)
             elif event.kind == "incoming" and sock is not None and event.value is not None:
-                self._forget(sock)
+                self._record_accept(event.value, sock, event.host or "", event.port or 0)
                 self._in_use.add(sock)
-                self._accepted.setdefault(event.value, deque()).append(
-                    (sock, event.host or "", event.port or 0)
-                )
             elif event.kind == "pdpdeact":
                 logger.warning("the modem's PDP context %s was deactivated", event.value)
                 self._closed_by_peer.update(self._in_use)
@@ -233,12 +205,13 @@ class QSocketStack:
                 return
             self._cond.notify_all()
 
+    def _has_data(self, sock: int) -> bool:
+        return self._readable.get(sock, 0) > 0
+
     def _forget(self, sock: int) -> None:
-        # callers hold self._cond
+        super()._forget(sock)
         self._opened.pop(sock, None)
         self._readable.pop(sock, None)
-        self._closed_by_peer.discard(sock)
-        self._accepted.pop(sock, None)
 
     def create(self, protocol: int = TCP) -> QSocket:
         """Reserve a free connect id (nothing is sent until connect/listen).
@@ -258,7 +231,7 @@ class QSocketStack:
     def _release(self, sock: int) -> None:
         with self._cond:
             self._in_use.discard(sock)
-            self._forget(sock)
+        super()._release(sock)
 
     def _open(self, sock: int, command: str, timeout: float) -> None:
         """Send a +QIOPEN and wait for its ``+QIOPEN: <id>,<err>`` URC."""
@@ -277,63 +250,19 @@ class QSocketStack:
         if code != 0:
             raise qi_error(command, code, f"+QIOPEN: {sock},{code}")
 
-    def wait_readable(self, sock: int, timeout: Optional[float]) -> bool:
-        """Wait for ``+QIURC: "recv"`` (or a close); True if data is announced."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
-                if self._readable.get(sock, 0) > 0:
-                    return True
-                if sock in self._closed_by_peer or self._closed:
-                    return False
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._cond.wait(left)
 
-    def wait_accept(
-        self, listener: int, timeout: Optional[float]
-    ) -> Optional[tuple[int, str, int]]:
-        """Wait for ``+QIURC: "incoming"`` on ``listener``; (id, peer ip, port) or None."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
-                pending = self._accepted.get(listener)
-                if pending:
-                    return pending.popleft()
-                if self._closed:
-                    return None
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return None
-                self._cond.wait(left)
-
-
-class QSocket:
+class QSocket(TableSocket):
     """One Quectel connect id; blocking calls with float-second timeouts."""
 
-    def __init__(
-        self, stack: QSocketStack, sock: int, peer: Optional[tuple[str, int]] = None
-    ) -> None:
-        self.stack = stack
-        self.id = sock
-        self.peer = peer
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` ran."""
-        return self._closed
+    CLOSE_COMMAND = "AT+QICLOSE"
+    ACCEPT_URC = '+QIURC: "incoming"'
+    stack: QSocketStack
 
     @property
     def peer_closed(self) -> bool:
         """Whether the remote side closed (``+QIURC: "closed"``)."""
         with self.stack._cond:
             return self.id in self.stack._closed_by_peer
-
-    def _check(self) -> None:
-        if self._closed:
-            raise ModemError(f"socket {self.id} is closed")
 
     def connect(self, host: str, port: int, timeout: float = 20.0) -> None:
         """``AT+QIOPEN`` to ``host:port``, then wait for its ``+QIOPEN`` URC.
@@ -342,8 +271,7 @@ class QSocket:
         :raises ModemTimeoutError: no ``+QIOPEN`` URC within ``timeout``
         """
         self._check()
-        if not 0 < int(port) < 65536:
-            raise ConfigurationError(f"port must be 1-65535, not {port}")
+        check_port(port)
         if '"' in host or "," in host or not host:
             raise ConfigurationError(f"bad host name {host!r}")
         stack = self.stack
@@ -373,8 +301,6 @@ class QSocket:
             sent += len(chunk)
         return sent
 
-    sendall = send
-
     def receive(self, max_bytes: int = 1024, timeout: Optional[float] = 10.0) -> bytes:
         """Read what is buffered, waiting up to ``timeout`` for ``+QIURC: "recv"``.
 
@@ -396,8 +322,6 @@ class QSocket:
                 # empty: forget the announcement unless a new one came meanwhile
                 if stack._readable.get(self.id, 0) == seen:
                     stack._readable[self.id] = 0
-
-    recv = receive
 
     def _read_once(self, max_bytes: int) -> tuple[bytes, int]:
         """One ``AT+QIRD``: (data, the "recv" counter seen before it)."""
@@ -427,40 +351,7 @@ class QSocket:
     def listen(self, port: int) -> None:
         """``AT+QIOPEN ... "TCP LISTENER"``: accept TCP connections on ``port``."""
         self._check()
-        if not 0 < int(port) < 65536:
-            raise ConfigurationError(f"port must be 1-65535, not {port}")
+        check_port(port)
         stack = self.stack
-        command = (
-            f'AT+QIOPEN={stack.context},{self.id},"TCP LISTENER","127.0.0.1",0,{int(port)},0'
-        )
+        command = f'AT+QIOPEN={stack.context},{self.id},"TCP LISTENER","127.0.0.1",0,{int(port)},0'
         stack._open(self.id, command, min(stack.open_timeout, 30.0))
-
-    def accept(self, timeout: Optional[float] = 30.0) -> QSocket:
-        """Wait for ``+QIURC: "incoming"`` and return the accepted connection.
-
-        :raises ModemTimeoutError: no connection in time
-        """
-        self._check()
-        got = self.stack.wait_accept(self.id, timeout)
-        if got is None:
-            raise ModemTimeoutError(f'+QIURC: "incoming" for socket {self.id}', [], timeout or 0)
-        new, ip, port = got
-        return QSocket(self.stack, new, (ip, port))
-
-    def close(self, timeout: float = 10.0) -> None:
-        """``AT+QICLOSE``; safe to call twice, and after the peer closed."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self.stack.channel.command(f"AT+QICLOSE={self.id}", timeout=timeout)
-        except ATCommandError as exc:  # already closed on the modem side
-            logger.debug("AT+QICLOSE=%d: %s", self.id, exc.result)
-        finally:
-            self.stack._release(self.id)
-
-    def __enter__(self) -> QSocket:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from collections import deque
 from typing import Optional, Union
 
 from hologram_sdk.base.digits import is_digits
-from hologram_sdk.base.errors import (
-    ATCommandError,
-    ConfigurationError,
-    ModemError,
-    ModemTimeoutError,
-)
+from hologram_sdk.base.errors import ConfigurationError, ModemError, ModemTimeoutError
 from hologram_sdk.modem.at import ATChannel
 from hologram_sdk.modem.at_codec import URC
-
-logger = logging.getLogger(__name__)
+from hologram_sdk.modem.sockettable import SocketTable, TableSocket, check_port
 
 TCP = 6
 UDP = 17
@@ -34,7 +24,7 @@ def _fields(args: str) -> list[str]:
     return [f.strip().strip('"') for f in args.split(",")]
 
 
-class USocketStack:
+class USocketStack(SocketTable):
     """The modem's socket table: owns the URC bookkeeping for all its sockets.
 
     :param channel: an open-able :class:`ATChannel` to a u-blox modem
@@ -42,35 +32,11 @@ class USocketStack:
     """
 
     def __init__(self, channel: ATChannel, *, hex_mode: bool = True) -> None:
-        self.channel = channel
         self.hex_mode = hex_mode
-        self._cond = threading.Condition()
         self._available: dict[int, int] = {}
         self._announcements: dict[int, int] = {}  # +UUSORD URCs seen, per socket
-        self._closed_by_peer: set[int] = set()
-        self._accepted: dict[int, deque[tuple[int, str, int]]] = {}
         self._hex_set = False
-        self._closed = False
-        channel.add_urc_handler(self._on_urc)
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` ran (waits on the table then return at once)."""
-        return self._closed
-
-    def close(self) -> None:
-        """Stop following URCs (sockets themselves are closed by their owners)."""
-        if not self._closed:
-            self._closed = True
-            self.channel.remove_urc_handler(self._on_urc)
-            with self._cond:
-                self._cond.notify_all()
-
-    def __enter__(self) -> USocketStack:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(channel)
 
     def _on_urc(self, urc: URC) -> None:
         fields = _fields(urc.args)
@@ -97,12 +63,18 @@ class USocketStack:
                     )
                 except ValueError:
                     return
-                # the modem reuses ids: the new connection starts with a clean slate
-                self._forget(new)
-                self._accepted.setdefault(listener, deque()).append((new, ip, port))
+                self._record_accept(listener, new, ip, port)
             else:
                 return
             self._cond.notify_all()
+
+    def _has_data(self, sock: int) -> bool:
+        return self._available.get(sock, 0) > 0
+
+    def _forget(self, sock: int) -> None:
+        super()._forget(sock)
+        self._available.pop(sock, None)
+        self._announcements.pop(sock, None)
 
     def _ensure_hex(self) -> None:
         if self.hex_mode and not self._hex_set:
@@ -122,70 +94,20 @@ class USocketStack:
                 sock = _fields(line.partition(":")[2])[0]
                 if is_digits(sock):
                     # the modem reuses ids: nothing cached for an earlier socket applies
-                    self._reset(int(sock))
+                    self._release(int(sock))
                     return ModemSocket(self, int(sock))
         raise ModemError(f"AT+USOCR={protocol} gave no socket id: {lines!r}")
 
-    def _reset(self, sock: int) -> None:
-        """Forget what is cached for ``sock`` (closed flag, pending bytes, accepts)."""
-        with self._cond:
-            self._forget(sock)
 
-    def _forget(self, sock: int) -> None:
-        # callers hold self._cond
-        self._available.pop(sock, None)
-        self._announcements.pop(sock, None)
-        self._closed_by_peer.discard(sock)
-        self._accepted.pop(sock, None)
-
-    def wait_readable(self, sock: int, timeout: Optional[float]) -> bool:
-        """Wait for ``+UUSORD`` (or a close) on ``sock``; True if data is announced."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
-                if self._available.get(sock, 0) > 0:
-                    return True
-                if sock in self._closed_by_peer or self._closed:
-                    return False
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._cond.wait(left)
-
-    def wait_accept(
-        self, listener: int, timeout: Optional[float]
-    ) -> Optional[tuple[int, str, int]]:
-        """Wait for ``+UUSOLI`` on ``listener``; (new socket, peer ip, peer port) or None."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
-                pending = self._accepted.get(listener)
-                if pending:
-                    return pending.popleft()
-                if self._closed:
-                    return None
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return None
-                self._cond.wait(left)
-
-
-class ModemSocket:
+class ModemSocket(TableSocket):
     """One u-blox AT socket; blocking calls with float-second timeouts.
 
-    Create with :meth:`USocketStack.create` or :meth:`USocketStack` ``.create()``.
+    Create with :meth:`USocketStack.create`.
     """
 
-    def __init__(self, stack: USocketStack, sock: int, peer: Optional[tuple[str, int]] = None):
-        self.stack = stack
-        self.id = sock
-        self.peer = peer
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` ran."""
-        return self._closed
+    CLOSE_COMMAND = "AT+USOCL"
+    ACCEPT_URC = "+UUSOLI"
+    stack: USocketStack
 
     @property
     def peer_closed(self) -> bool:
@@ -195,15 +117,10 @@ class ModemSocket:
                 self.id, 0
             )
 
-    def _check(self) -> None:
-        if self._closed:
-            raise ModemError(f"socket {self.id} is closed")
-
     def connect(self, host: str, port: int, timeout: float = 20.0) -> None:
         """``AT+USOCO``: connect to ``host:port`` (blocks up to ``timeout``)."""
         self._check()
-        if not 0 < int(port) < 65536:
-            raise ConfigurationError(f"port must be 1-65535, not {port}")
+        check_port(port)
         if '"' in host:
             raise ConfigurationError(f"bad host name {host!r}")
         self.stack.channel.command(f'AT+USOCO={self.id},"{host}",{int(port)}', timeout=timeout)
@@ -237,8 +154,6 @@ class ModemSocket:
                 break
         return sent
 
-    sendall = send
-
     def receive(self, max_bytes: int = 1024, timeout: Optional[float] = 10.0) -> bytes:
         """Read what is buffered, waiting up to ``timeout`` for ``+UUSORD``.
 
@@ -267,8 +182,6 @@ class ModemSocket:
                 stack._available[self.id] = max(0, announced - len(data))
         return data
 
-    recv = receive
-
     def _parse_usord(self, line: str) -> bytes:
         args = line.partition(":")[2].strip()
         _sock, _, rest = args.partition(",")
@@ -290,36 +203,5 @@ class ModemSocket:
     def listen(self, port: int) -> None:
         """``AT+USOLI``: accept TCP connections on ``port``."""
         self._check()
-        if not 0 < int(port) < 65536:
-            raise ConfigurationError(f"port must be 1-65535, not {port}")
+        check_port(port)
         self.stack.channel.command(f"AT+USOLI={self.id},{int(port)}")
-
-    def accept(self, timeout: Optional[float] = 30.0) -> ModemSocket:
-        """Wait for ``+UUSOLI`` and return the accepted connection's socket.
-
-        :raises ModemTimeoutError: no connection in time
-        """
-        self._check()
-        got = self.stack.wait_accept(self.id, timeout)
-        if got is None:
-            raise ModemTimeoutError(f"+UUSOLI for socket {self.id}", [], timeout or 0.0)
-        new, ip, port = got
-        return ModemSocket(self.stack, new, (ip, port))
-
-    def close(self, timeout: float = 10.0) -> None:
-        """``AT+USOCL``; safe to call twice, and after the peer closed."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self.stack.channel.command(f"AT+USOCL={self.id}", timeout=timeout)
-        except ATCommandError as exc:  # already closed on the modem side
-            logger.debug("AT+USOCL=%d: %s", self.id, exc.result)
-        finally:
-            self.stack._reset(self.id)
-
-    def __enter__(self) -> ModemSocket:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
