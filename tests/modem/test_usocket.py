@@ -1,38 +1,11 @@
 """u-blox AT sockets through the IOTA class, bridged by the emulator to real TCP on 127.0.0.1."""
 
 import socket
-import threading
 
 import pytest
 
 from hologram_sdk.base.errors import ATCommandError, ModemTimeoutError
 from hologram_sdk.modem.iota import IOTA
-
-
-@pytest.fixture
-def echo_server():
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(5)
-
-    def serve():
-        try:
-            conn, _ = server.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5)
-            data = conn.recv(4096)
-            while data:
-                conn.sendall(data.upper())
-                if data.endswith(b"!"):
-                    break
-                data = conn.recv(4096)
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    yield server.getsockname()[1]
-    server.close()
-    thread.join(5)
 
 
 def test_connect_send_receive_close(make_emulator, echo_server):
