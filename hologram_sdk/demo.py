@@ -26,8 +26,7 @@ from hologram_sdk.cli.messages import render
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.cloud.hologram import HologramCloud
 from hologram_sdk.emulator.cloud import LocalCloud
-from hologram_sdk.emulator.dashboard.app import open_dashboard
-from hologram_sdk.emulator.dashboard.web import WebServer
+from hologram_sdk.emulator.dashboard.app import open_dashboard, web_server
 
 #: Invented credentials: the local cloud registers any device on first contact.
 CREDENTIALS = {"cloud_id": "d3mo", "cloud_key": "k3y5"}
@@ -70,9 +69,7 @@ def serve_dashboard(db: str, live: bool) -> None:
     key = given or secrets.token_urlsafe(12)
     with (
         open_dashboard(db, key) as dashboard,
-        WebServer(
-            dashboard.routes, dashboard.not_found, end_streams=dashboard.end_streams, host=HOST
-        ) as web,
+        web_server(dashboard, host=HOST) as web,
     ):
         shown = "the key in HOLOGRAM_API_KEY" if given else f"the demo's one-time key {key}"
         print(f"\nDashboard: {web.url}/ (log in with {shown})")
@@ -113,8 +110,10 @@ def main(argv: Sequence[str] = ()) -> int:
             env["HOLOGRAM_CLOUD_KEY"] = CLI_CREDENTIALS["cloud_key"]
             target = ["--host", HOST, "--port", str(cloud.port)]
             # Copy-pasteable (with make demo-live): the variables the CLI reads.
-            print(f"  $ export HOLOGRAM_CLOUD_ID={CLI_CREDENTIALS['cloud_id']} "
-                  f"HOLOGRAM_CLOUD_KEY={CLI_CREDENTIALS['cloud_key']}")
+            print(
+                f"  $ export HOLOGRAM_CLOUD_ID={CLI_CREDENTIALS['cloud_id']} "
+                f"HOLOGRAM_CLOUD_KEY={CLI_CREDENTIALS['cloud_key']}"
+            )
             for args in (
                 ["send", "hello from the CLI", "-t", "CLI", *target],
                 ["sms", "--destination", "+15551234567", "Hello from the CLI", *target],

@@ -16,10 +16,9 @@ import time
 import pytest
 
 from hologram_sdk.emulator.cloud import LocalCloud
-from hologram_sdk.emulator.dashboard.app import Dashboard
+from hologram_sdk.emulator.dashboard.app import Dashboard, web_server
 from hologram_sdk.emulator.dashboard.auth import SessionAuth
 from hologram_sdk.emulator.dashboard.queries import DashboardData
-from hologram_sdk.emulator.dashboard.web import WebServer
 
 API_KEY = "test-api-key-0123"
 CHROMIUM = os.environ.get("HOLOGRAM_CHROMIUM", "/usr/bin/chromium")
@@ -83,11 +82,7 @@ class Site:
         self.db = db
         self.cloud = LocalCloud(port=0, db=db, idle_timeout=2.0).start()
         self.dashboard = Dashboard(DashboardData(db), SessionAuth(API_KEY), interval=0.1).start()
-        self.web = WebServer(
-            self.dashboard.routes,
-            self.dashboard.not_found,
-            end_streams=self.dashboard.end_streams,
-        ).start()
+        self.web = web_server(self.dashboard).start()
         self.url = self.web.url
 
     def close(self) -> None:

@@ -13,8 +13,8 @@ from email.message import Message
 import pytest
 
 from hologram_sdk.emulator.cloud import CloudStore
-from hologram_sdk.emulator.dashboard.app import open_dashboard
-from hologram_sdk.emulator.dashboard.web import Request
+from hologram_sdk.emulator.dashboard.app import dashboard_app, open_dashboard
+from hologram_sdk.emulator.cloud.web.app import Request
 
 from .conftest import API_KEY, Site
 
@@ -245,12 +245,11 @@ def test_the_page_cursor_is_the_newest_row_even_before_any_stream(tmp_path):
         store.close()
         headers = Message()
         headers["X-API-Key"] = API_KEY
+        app = dashboard_app(dashboard)
         for path, handler in (
             ("/ui/overview", "overview_json"),
             ("/ui/devices/device-1", "device_json"),
         ):
-            route = next(r for r in dashboard.routes if r.match("GET", path) is not None)
-            request = Request("GET", path, {}, headers, params=route.match("GET", path))
-            answer = route.handler(request)
+            answer = app.handle(Request("GET", path, {}, headers))
             assert answer.status == 200, handler
             assert json.loads(answer.body)["cursor"] == "1.0"

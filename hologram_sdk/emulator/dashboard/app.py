@@ -18,9 +18,11 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import parse_qs, quote
 
+from hologram_sdk.emulator.cloud.web.app import App, Handler, Request, Response
+from hologram_sdk.emulator.cloud.web.httpd import HttpServer
 from hologram_sdk.emulator.dashboard import pages
 from hologram_sdk.emulator.dashboard.auth import SessionAuth
 from hologram_sdk.emulator.dashboard.queries import (
@@ -43,7 +45,6 @@ from hologram_sdk.emulator.dashboard.stream import (
     format_event,
     parse_event_id,
 )
-from hologram_sdk.emulator.dashboard.web import Handler, Request, Response, Route
 from hologram_sdk.errors import HologramError
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+
+class Route(NamedTuple):
+    """``method pattern`` (``{name}`` matches one path segment) served by ``handler``."""
+
+    method: str
+    pattern: str
+    handler: Handler
 
 
 def respond(
@@ -379,10 +388,25 @@ class Dashboard:
         return response
 
     def _stream(self, cursor: tuple[int, int]) -> Iterator[bytes]:
-        hello = json.dumps({"cursor": event_id(cursor)})
-        yield f"retry: {RETRY_MS}\nid: {event_id(cursor)}\nevent: hello\ndata: {hello}\n\n".encode()
-        for item, position in self.hub.events(cursor):
-            yield b": keep-alive\n\n" if item is None else format_event(item, position)
+        # joined to the hub now, so that end_streams() from here on ends this one
+        events = self.hub.events(cursor)
+        return self._chunks(cursor, events)
+
+    @staticmethod
+    def _chunks(
+        cursor: tuple[int, int],
+        events: Iterator[tuple[Optional[dict[str, Any]], tuple[int, int]]],
+    ) -> Iterator[bytes]:
+        try:
+            hello = json.dumps({"cursor": event_id(cursor)})
+            head = f"retry: {RETRY_MS}\nid: {event_id(cursor)}\nevent: hello\ndata: {hello}\n\n"
+            yield head.encode()
+            for item, position in events:
+                yield b": keep-alive\n\n" if item is None else format_event(item, position)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
 
 
 def open_dashboard(db: str, api_key: str, **options: Any) -> Dashboard:
@@ -401,3 +425,20 @@ def _latest(*outcomes: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
     if not known:
         return None
     return max(known, key=lambda o: o.get("when") or 0.0)
+
+
+def dashboard_app(dashboard: Dashboard) -> App:
+    """A routing table serving only the dashboard (every route checks the session itself)."""
+    app = App(None, not_found=dashboard.not_found)
+    for route in dashboard.routes:
+        app.add(route.method, route.pattern, route.handler, public=True)
+    return app
+
+
+def web_server(dashboard: Dashboard, *, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
+    """The dashboard alone on an HTTP server (the demo, tests): ``start()`` it, ``close()`` it.
+
+    Beside a gateway's REST API it is mounted by
+    :func:`hologram_sdk.emulator.dashboard.gateway.install` instead.
+    """
+    return HttpServer(dashboard_app(dashboard), host, port, on_close=dashboard.end_streams)

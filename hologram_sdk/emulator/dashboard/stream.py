@@ -120,12 +120,20 @@ class EventHub:
         """``(item, cursor after it)`` for each new item past ``cursor`` as it comes;
         ``(None, cursor)`` as a keep-alive tick.
 
-        Ends when the hub closes or :meth:`drop_streams` is called. The first
-        stream starts the hub's watcher if nobody has.
+        Ends when the hub closes or :meth:`drop_streams` is called, from the
+        moment of this call (not of the first ``next()``: a drop between the two
+        must end this stream too). The first stream starts the hub's watcher if
+        nobody has.
         """
         self.start()
         with self._cond:
             drops = self._drops
+        return self._events(cursor, drops, keepalive)
+
+    def _events(
+        self, cursor: tuple[int, int], drops: int, keepalive: float
+    ) -> Iterator[tuple[Optional[dict[str, Any]], tuple[int, int]]]:
+        with self._cond:
             self.streams += 1
         try:
             while True:

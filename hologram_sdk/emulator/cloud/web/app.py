@@ -36,6 +36,8 @@ class HttpError(Exception):
 
 @dataclass
 class Request:
+    """One HTTP request, parsed by ``http.server`` (``path`` still percent-encoded)."""
+
     method: str
     path: str
     query: dict[str, list[str]]
@@ -46,6 +48,7 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
 
     def arg(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The last value of query argument ``name``."""
         values = self.query.get(name)
         return values[-1] if values else default
 
@@ -84,6 +87,8 @@ class Request:
 
 @dataclass
 class Response:
+    """What a handler answers."""
+
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
@@ -120,10 +125,12 @@ class App:
     :param api_key: the key every non-public route requires (given as
         ``?apikey=``, HTTP Basic with any user name, ``Authorization: Bearer``,
         ``X-API-Key``, or the ``hologram_api_key`` cookie)
+    :param not_found: answers a path no route takes (default: a JSON 404)
     """
 
-    def __init__(self, api_key: Optional[str]) -> None:
+    def __init__(self, api_key: Optional[str], *, not_found: Optional[Handler] = None) -> None:
         self.api_key = api_key
+        self.not_found = not_found
         self._routes: list[_Route] = []
         #: more ways to accept a request (e.g. a dashboard session); any True admits
         self.extra_auth: list[Callable[[Request], bool]] = []
@@ -186,6 +193,8 @@ class App:
             response = error_response(405, f"{request.method} is not allowed here")
             response.headers["Allow"] = ", ".join(sorted(set(allowed)))
             return response
+        if self.not_found is not None:
+            return self.not_found(request)
         raise HttpError(404, f"no such resource: {request.path[:200]}")
 
 

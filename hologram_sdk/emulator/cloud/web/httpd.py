@@ -3,6 +3,12 @@
 The standard library parses HTTP (request line, headers); this module only
 reads a bounded body, hands a :class:`Request` to the app and writes its
 :class:`Response` (a streamed one chunk by chunk). Every error answer is JSON.
+It serves the gateway's REST API (with the dashboard beside it) and the
+dashboard on its own (the demo, its tests): one HTTP server in the project.
+
+Closing ends every open connection (keep-alive ones and event streams
+included) and waits a bounded time for the handler threads, so a close
+leaves no thread or socket behind and never hangs on a client.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 
@@ -22,6 +30,8 @@ logger = logging.getLogger("hologram_sdk.emulator.cloud.http")
 MAX_BODY = 1024 * 1024
 #: seconds a client may stay silent mid-request
 CLIENT_TIMEOUT = 10.0
+#: the most :meth:`HttpServer.close` waits for handler threads after ending connections
+CLOSE_WAIT = 5.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,6 +40,16 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = CLIENT_TIMEOUT
     server_version = "hologram-local-cloud"
     sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
 
     def do_GET(self) -> None:
         self._serve()
@@ -73,7 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urllib.parse.urlsplit(self.path)
         request = Request(
             method=self.command,
-            path=urllib.parse.unquote(parts.path, errors="surrogateescape") or "/",
+            # raw: the app unquotes each matched part once (an encoded "/" stays data)
+            path=parts.path or "/",
             query=urllib.parse.parse_qs(parts.query, keep_blank_values=True),
             headers=self.headers,
             body=body,
@@ -135,7 +156,29 @@ class _Server(ThreadingHTTPServer):
         self.address_family = family
         self.app = app
         self.stopping = threading.Event()
+        self._open: dict[socket.socket, threading.Thread] = {}
+        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def track(self, sock: socket.socket, opened: bool) -> None:
+        with self._open_lock:
+            if opened:
+                self._open[sock] = threading.current_thread()
+            else:
+                self._open.pop(sock, None)
+
+    def end_connections(self, wait: float) -> None:
+        """Shut every open connection down, then join their threads (up to ``wait`` s)."""
+        with self._open_lock:
+            open_now = list(self._open.items())
+        for sock, _thread in open_now:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        deadline = time.monotonic() + wait
+        for _sock, thread in open_now:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def handle_error(self, request: object, client_address: object) -> None:
         logger.debug("HTTP connection from %s failed", client_address, exc_info=True)
@@ -144,13 +187,22 @@ class _Server(ThreadingHTTPServer):
 class HttpServer:
     """Serves an :class:`App` on ``host:port`` in a thread (``start``/``close``).
 
+    :param on_close: called first thing on close, to end long answers (event streams)
     :raises InboundBindError: the address cannot be bound (from :meth:`start`)
     """
 
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        on_close: Optional[Callable[[], None]] = None,
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.on_close = on_close
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
@@ -158,10 +210,12 @@ class HttpServer:
 
     @property
     def url(self) -> str:
+        """``http://host:port`` (no trailing slash)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
     def start(self) -> HttpServer:
+        """Bind and serve (a second call does nothing)."""
         with self._lock:
             if self._closed:
                 raise HologramError("this HttpServer is closed; create a new one")
@@ -178,7 +232,7 @@ class HttpServer:
             self.port = server.server_address[1]
             self._thread = threading.Thread(
                 target=server.serve_forever,
-                kwargs={"poll_interval": 0.5},
+                kwargs={"poll_interval": 0.2},
                 name=f"http-{self.port}",
                 daemon=True,
             )
@@ -186,6 +240,7 @@ class HttpServer:
         return self
 
     def close(self) -> None:
+        """Stop serving, end every connection and stream, join the threads (idempotent)."""
         with self._lock:
             if self._closed:
                 return
@@ -193,7 +248,11 @@ class HttpServer:
             server, thread = self._server, self._thread
         if server is not None:
             server.stopping.set()
-            server.shutdown()
+            server.shutdown()  # no new connection from here on
+        if self.on_close is not None:
+            self.on_close()
+        if server is not None:
+            server.end_connections(CLOSE_WAIT)
             server.server_close()
         if thread is not None:
             thread.join()
