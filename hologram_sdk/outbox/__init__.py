@@ -16,6 +16,10 @@ two senders hold the same row at the same time.
 - :mod:`~hologram_sdk.outbox.cloudlink`: :class:`CloudOutbox` (what a cloud uses)
 - :mod:`~hologram_sdk.outbox.schema`, :mod:`~hologram_sdk.outbox.claims`: the SQLite
   schema with the durability notes, and claim owners
+- :mod:`~hologram_sdk.outbox.salvage`: moving a damaged file aside, and reading
+  back its readable rows (``hologram outbox recover``)
+- :mod:`~hologram_sdk.outbox.diskfull`: delivery on a full disk (claims and
+  acknowledgements kept in memory by the file's sole owner)
 
 The file holds the exact request bytes, credentials included, so it is created
 with mode 0600 (and its default directory with 0700).

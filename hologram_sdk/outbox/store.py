@@ -33,6 +33,7 @@ from hologram_sdk.base.errors import (
 )
 from hologram_sdk.base.events import MESSAGE_DROPPED, MESSAGE_FAILED, Event
 from hologram_sdk.outbox.claims import like_prefix, owner_is_dead
+from hologram_sdk.outbox.diskfull import DiskFullLedger
 from hologram_sdk.outbox.item import (
     DEFAULT_LEASE,
     DEFAULT_MAX_BYTES,
@@ -156,6 +157,13 @@ class Outbox:
         #: replaces a damaged file checks that it is still this one.
         self.identity: Optional[tuple[int, int]] = None
         self._conn: Optional[sqlite3.Connection] = self._open(busy_timeout, max_file_bytes)
+        try:
+            # claims and acks in memory while the disk is full (see diskfull.py)
+            self._ledger = DiskFullLedger(None if str(self.path) == MEMORY else self.path)
+        except OSError as exc:
+            self._conn.close()
+            self._conn = None
+            raise OutboxError(f"cannot open the outbox {str(self.path)!r}: {exc}") from exc
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -224,9 +232,11 @@ class Outbox:
             conn, self._conn = self._conn, None
             if conn is None:
                 return
+            ledger = self._ledger
             try:
                 self._set_sync(conn, RELAXED)
                 conn.execute("BEGIN IMMEDIATE")
+                self._write_memory_acks(conn)
                 self._purge_acked(conn)
                 conn.execute(
                     "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
@@ -234,11 +244,21 @@ class Outbox:
                     (self.owner, like_prefix(self.owner + ".")),
                 )
                 conn.execute("COMMIT")
+                ledger.acked.clear()
             except sqlite3.Error as exc:
                 self._rollback(conn)
                 logger.warning("outbox %s: could not release claims at close: %s", self.path, exc)
+                if ledger.acked:
+                    logger.warning(
+                        "outbox %s: %d delivered messages could not be marked delivered "
+                        "(%s); they will be sent again",
+                        self.path,
+                        len(ledger.acked),
+                        exc,
+                    )
             finally:
                 conn.close()
+                ledger.close()
 
     @property
     def closed(self) -> bool:
@@ -312,20 +332,36 @@ class Outbox:
             conn.execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox_acked)")
             conn.execute("DELETE FROM outbox_acked")
 
+    def _write_memory_acks(self, conn: sqlite3.Connection) -> list[int]:
+        """Write the acknowledgements kept in memory (inside a write transaction)."""
+        ids = list(self._ledger.acked)
+        if ids:
+            conn.executemany(
+                "INSERT OR IGNORE INTO outbox_acked (id) SELECT id FROM outbox WHERE id = ?",
+                [(i,) for i in ids],
+            )
+        return ids
+
     @contextmanager
     def _write(self, what: str, durable: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT), errors translated.
 
-        It starts by deleting the rows acknowledged since the last one.
+        It starts by writing the acknowledgements kept in memory (a full
+        disk) and deleting the rows acknowledged since the last one.
         """
         with self._lock:
             conn = self._connection()
             try:
                 self._set_sync(conn, DURABLE if durable else RELAXED)
                 conn.execute("BEGIN IMMEDIATE")
+                written = self._write_memory_acks(conn)
                 self._purge_acked(conn)
                 yield conn
                 conn.execute("COMMIT")
+                if written:
+                    for row in written:
+                        self._ledger.acked.pop(row, None)
+                    self._ledger.settle()
             except sqlite3.Error as exc:
                 self._rollback(conn)
                 raise self._translate(exc, what) from exc
@@ -530,27 +566,34 @@ class Outbox:
 
     def has_pending(self, destination: Optional[str] = None) -> bool:
         """Whether any message waits (for ``destination``, or at all)."""
-        if destination is None:
-            rows = self._read("read", f"SELECT 1 FROM outbox WHERE {_NOT_ACKED} LIMIT 1")
-        else:
-            rows = self._read(
-                "read",
-                f"SELECT 1 FROM outbox WHERE destination = ? AND {_NOT_ACKED} LIMIT 1",
-                (destination,),
-            )
-        return bool(rows)
+        skip = self._ledger.acked
+        where, args = ("destination = ? AND", [destination]) if destination else ("", [])
+        rows = self._read(
+            "read",
+            f"SELECT id FROM outbox WHERE {where} {_NOT_ACKED} ORDER BY id LIMIT ?",
+            [*args, len(skip) + 1],
+        )
+        return any(row[0] not in skip for row in rows)
 
     def pending(
         self, destination: Optional[str] = None, limit: Optional[int] = None
     ) -> list[OutboxItem]:
         """Waiting messages, oldest first."""
+        skip = self._ledger.acked
         where, args = ("AND destination = ?", [destination]) if destination else ("", [])
         rows = self._read(
             "read",
             f"SELECT {COLUMNS} FROM outbox WHERE {_NOT_ACKED} {where} ORDER BY id LIMIT ?",
-            [*args, -1 if limit is None else limit],
+            [*args, -1 if limit is None else limit + len(skip)],
         )
-        return [pending_item(row) for row in rows]
+        items = [pending_item(row) for row in rows if row[0] not in skip]
+        return items if limit is None else items[:limit]
+
+    def _memory_acked(self, destination: Optional[str] = None) -> tuple[int, int]:
+        """How many rows (and bytes) are delivered in memory only, for ``destination``."""
+        with self._lock:
+            held = [v for v in self._ledger.acked.values() if destination in (None, v[0])]
+        return len(held), sum(size for _, size in held)
 
     def count(self, destination: Optional[str] = None) -> int:
         """How many messages wait (for ``destination``, or at all)."""
@@ -566,7 +609,8 @@ class Outbox:
                 f"SELECT count(*) FROM outbox WHERE destination = ? AND {_NOT_ACKED}",
                 (destination,),
             )
-        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+        total = int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+        return total - self._memory_acked(destination)[0]
 
     def stored_bytes(self) -> int:
         """Bytes counted against ``max_bytes``."""
@@ -575,16 +619,23 @@ class Outbox:
             "SELECT bytes - (SELECT coalesce(sum(size), 0) FROM outbox "
             "WHERE id IN (SELECT id FROM outbox_acked)) FROM outbox_stats WHERE one = 1",
         )
-        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+        total = int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+        return total - self._memory_acked()[1]
 
     def destinations(self) -> list[str]:
         """Destinations with waiting messages, the one with the oldest message first."""
         rows = self._read(
             "read",
-            f"SELECT destination FROM outbox WHERE {_NOT_ACKED} "
+            f"SELECT destination, count(*) FROM outbox WHERE {_NOT_ACKED} "
             "GROUP BY destination ORDER BY min(id)",
         )
-        return [str(row[0]) for row in rows]
+        if not self._ledger.acked:
+            return [str(row[0]) for row in rows]
+        return [
+            str(row[0])
+            for row in rows
+            if int(row[1]) > self._memory_acked(str(row[0]))[0]  # type: ignore[call-overload]
+        ]
 
     def dead(self, limit: Optional[int] = None) -> list[OutboxItem]:
         """Dead letters, oldest first; each has ``code`` and ``failed_at``."""
@@ -608,20 +659,62 @@ class Outbox:
         """
         owner = owner or self.owner
         now = self._clock()
-        with self._write("claim messages") as conn:
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM outbox WHERE destination = ? "
-                "AND (claim_owner IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?",
-                (destination, now - self.lease, limit),
-            ).fetchall()
-            items = [pending_item(row) for row in rows]
-            conn.executemany(
-                "UPDATE outbox SET claim_owner = ?, claimed_at = ? WHERE id = ?",
-                [(owner, now, item.id) for item in items],
-            )
+        with self._lock:
+            ledger = self._ledger
+            if not ledger.may_claim():  # another process delivers from memory
+                return []
+            skip = ledger.excluded()
+            try:
+                with self._write("claim messages") as conn:
+                    rows = conn.execute(
+                        f"SELECT {COLUMNS} FROM outbox WHERE destination = ? "
+                        "AND (claim_owner IS NULL OR claimed_at < ?) "
+                        f"AND id NOT IN ({','.join('?' * len(skip))}) ORDER BY id LIMIT ?",
+                        (destination, now - self.lease, *skip, limit),
+                    ).fetchall()
+                    items = [pending_item(row) for row in rows]
+                    conn.executemany(
+                        "UPDATE outbox SET claim_owner = ?, claimed_at = ? WHERE id = ?",
+                        [(owner, now, item.id) for item in items],
+                    )
+            except OutboxDiskFullError:
+                if not ledger.go_exclusive():
+                    raise
+                items = self._claim_in_memory(destination, owner, limit, set(skip))
         for item in items:
             item.claim_owner, item.claimed_at = owner, now
         return items
+
+    def _claim_in_memory(
+        self, destination: str, owner: str, limit: int, skip: set[int]
+    ) -> list[OutboxItem]:
+        """The disk is full and this instance is the sole owner: claim without writing.
+
+        Every claim in the file is then stale (no other ``Outbox`` has it
+        open), so only the rows held in memory are skipped.
+        """
+        rows = self._read(
+            "claim messages",
+            f"SELECT {COLUMNS} FROM outbox WHERE destination = ? AND {_NOT_ACKED} "
+            "ORDER BY id LIMIT ?",
+            (destination, limit + len(skip)),
+        )
+        items = [pending_item(row) for row in rows if row[0] not in skip][:limit]
+        for item in items:
+            assert item.id is not None
+            self._ledger.claims[item.id] = owner
+        return items
+
+    def _full_in_memory(self, ids: Sequence[Optional[int]]) -> bool:
+        """A write failed on a full disk: whether this instance may carry on in memory.
+
+        If so the rows' memory claims are dropped; if not the caller raises.
+        """
+        if not self._ledger.go_exclusive():
+            return False
+        self._ledger.drop_claims([i for i in ids if i is not None])
+        self._ledger.settle()
+        return True
 
     def new_owner(self) -> str:
         """A claim owner of its own for one sender (``<owner>.<n>``), freed at :meth:`close`."""
@@ -631,11 +724,21 @@ class Outbox:
 
     def release_claims(self, owner: str) -> int:
         """Free every row claimed by ``owner``. :returns: how many were freed"""
-        return self._write_one(
-            "give back claims",
-            "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL WHERE claim_owner = ?",
-            (owner,),
-        )
+        with self._lock:
+            mine = [i for i, o in self._ledger.claims.items() if o == owner]
+            self._ledger.drop_claims(mine)
+            self._ledger.settle()
+            try:
+                return len(mine) + self._write_one(
+                    "give back claims",
+                    "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
+                    "WHERE claim_owner = ?",
+                    (owner,),
+                )
+            except OutboxDiskFullError:
+                if not self._full_in_memory([]):
+                    raise
+                return len(mine)
 
     def claim_next(self, destination: str, owner: Optional[str] = None) -> Optional[OutboxItem]:
         """Claim the oldest unclaimed row of ``destination``, or ``None``."""
@@ -656,13 +759,18 @@ class Outbox:
         if not gone:
             return 0
         marks = ",".join("?" * len(gone))
-        with self._write("free abandoned claims") as conn:
-            cursor = conn.execute(
-                "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
-                f"WHERE claim_owner IN ({marks})",
-                gone,
-            )
-            freed = cursor.rowcount
+        try:
+            with self._write("free abandoned claims") as conn:
+                cursor = conn.execute(
+                    "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL "
+                    f"WHERE claim_owner IN ({marks})",
+                    gone,
+                )
+                freed = cursor.rowcount
+        except OutboxDiskFullError:
+            if not self._full_in_memory([]):
+                raise
+            return 0  # stale claims do not stop a sole owner's memory claims
         logger.info("outbox %s: freed %d rows claimed by ended processes", self.path, freed)
         return freed
 
@@ -674,33 +782,67 @@ class Outbox:
         one small commit (it sits between one message and the next), the row
         is listed in ``outbox_acked``; the next write transaction deletes it.
         """
-        self._write_alone(
-            "record a delivered message",
-            "INSERT OR IGNORE INTO outbox_acked (id) SELECT id FROM outbox WHERE id = ?",
-            (item.id,),
-        )
+        with self._lock:
+            ledger = self._ledger
+            try:
+                if ledger.acked:  # written along with those kept in memory
+                    self._write_one(
+                        "record a delivered message",
+                        "INSERT OR IGNORE INTO outbox_acked (id) SELECT id FROM outbox "
+                        "WHERE id = ?",
+                        (item.id,),
+                    )
+                else:
+                    self._write_alone(
+                        "record a delivered message",
+                        "INSERT OR IGNORE INTO outbox_acked (id) SELECT id FROM outbox "
+                        "WHERE id = ?",
+                        (item.id,),
+                    )
+            except OutboxDiskFullError:
+                if item.id is None or not ledger.go_exclusive():
+                    raise
+                ledger.acked[item.id] = (item.destination, item.size)
+            if item.id is not None and ledger.claims.pop(item.id, None) is not None:
+                ledger.settle()
 
     def release(self, item: OutboxItem, error: str) -> None:
         """Give a row back after a failed attempt: ``attempts`` + 1, ``last_error`` set."""
         item.attempts += 1
         item.last_error = error
         item.claim_owner = item.claimed_at = None
-        self._write_one(
-            "record a failed attempt",
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
-            "claim_owner = NULL, claimed_at = NULL WHERE id = ?",
-            (error, item.id),
-        )
+        with self._lock:
+            try:
+                self._write_one(
+                    "record a failed attempt",
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                    "claim_owner = NULL, claimed_at = NULL WHERE id = ?",
+                    (error, item.id),
+                )
+            except OutboxDiskFullError:  # the attempt goes uncounted
+                if not self._full_in_memory([item.id]):
+                    raise
+                return
+            self._ledger.drop_claims([item.id] if item.id is not None else [])
+            self._ledger.settle()
 
     def unclaim(self, items: Sequence[OutboxItem]) -> None:
         """Give rows back untried (no attempt counted)."""
         if not items:
             return
-        with self._write("give back claims") as conn:
-            conn.executemany(
-                "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL WHERE id = ?",
-                [(item.id,) for item in items],
-            )
+        with self._lock:
+            ids = [item.id for item in items]
+            try:
+                with self._write("give back claims") as conn:
+                    conn.executemany(
+                        "UPDATE outbox SET claim_owner = NULL, claimed_at = NULL WHERE id = ?",
+                        [(i,) for i in ids],
+                    )
+            except OutboxDiskFullError:
+                if not self._full_in_memory(ids):
+                    raise
+            self._ledger.drop_claims([i for i in ids if i is not None])
+            self._ledger.settle()
         for item in items:
             item.claim_owner = item.claimed_at = None
 
@@ -721,31 +863,50 @@ class Outbox:
             claim_owner=None,
             claimed_at=None,
         )
-        with self._write("move a message to the dead letters") as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO dead_letter ({DEAD_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    dead.id,
-                    dead.destination,
-                    dead.kind,
-                    dead.body,
-                    dead.text,
-                    json.dumps(dead.topics) if dead.topics else None,
-                    dead.size,
-                    dead.created,
-                    dead.attempts,
-                    dead.last_error,
-                    dead.code,
-                    now,
-                ),
-            )
-            conn.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
-            conn.execute(
-                "DELETE FROM dead_letter WHERE id NOT IN "
-                "(SELECT id FROM dead_letter ORDER BY failed_at DESC, id DESC LIMIT ?)",
-                (self.max_dead,),
-            )
+        with self._lock:
+            try:
+                with self._write("move a message to the dead letters") as conn:
+                    conn.execute(
+                        f"INSERT OR REPLACE INTO dead_letter ({DEAD_COLUMNS}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            dead.id,
+                            dead.destination,
+                            dead.kind,
+                            dead.body,
+                            dead.text,
+                            json.dumps(dead.topics) if dead.topics else None,
+                            dead.size,
+                            dead.created,
+                            dead.attempts,
+                            dead.last_error,
+                            dead.code,
+                            now,
+                        ),
+                    )
+                    conn.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+                    conn.execute(
+                        "DELETE FROM dead_letter WHERE id NOT IN "
+                        "(SELECT id FROM dead_letter ORDER BY failed_at DESC, id DESC LIMIT ?)",
+                        (self.max_dead,),
+                    )
+            except OutboxDiskFullError:
+                if item.id is None or not self._ledger.go_exclusive():
+                    raise
+                # it leaves the queue; only the log line and the event record it
+                self._ledger.acked[item.id] = (item.destination, item.size)
+                self._ledger.drop_claims([item.id])
+                logger.warning(
+                    "outbox %s: the disk is full: message %s refused with code %d is "
+                    "dropped without a dead letter",
+                    self.path,
+                    item.id,
+                    int(code),
+                )
+                self.event.broadcast(MESSAGE_FAILED, dead)
+                return dead
+            self._ledger.drop_claims([item.id] if item.id is not None else [])
+            self._ledger.settle()
         logger.warning(
             "outbox %s: message %s for %s refused with code %d; moved to dead letters",
             self.path,
