@@ -183,3 +183,19 @@ def test_a_puback_with_an_error_code_marks_that_row_failed(tmp_path):
         assert (status.forwarded, status.failed, status.up) == (2, 1, True)
         state, reason = gw.ledger.states("message", [2])[2][status.name]
         assert state == "failed" and "Not authorized" in reason
+
+
+def test_seen_announcements_leave_no_acknowledgement_behind(broker, tmp_path):
+    """A ``seen`` PUBACK belongs to nobody: it must be dropped, not parked where a later
+    message reusing its mid (mids wrap at 65535) would take it for its own PUBACK."""
+    with Gateway(name="gw", port=0, db=tmp_path / "g.db", routes=(broker.url,)) as gw:
+        send(gw, CREDS[0], "first")  # the route is up and forwarding
+        wait_until(lambda: gw.route_status()[0].forwarded == 1, what="first forwarded")
+        route = gw.forwarders[0].route
+        for i in range(50):
+            route.publish_seen(f"gw.device-{i}", {"gateway": "gw", "address": "127.0.0.1"})
+        # every PUBACK came and none is parked as if a message were waiting for it
+        wait_until(lambda: not route._unowned and not route._early, timeout=10,
+                   what="the seen PUBACKs dropped")
+        send(gw, CREDS[0], "second")
+        wait_until(lambda: gw.route_status()[0].forwarded == 2, what="second forwarded")

@@ -116,6 +116,10 @@ class MqttRoute(Route):
         self._lock = threading.Lock()
         self._waiting: dict[int, _Group] = {}
         self._early: dict[int, ReasonCode] = {}
+        #: publications nobody waits for (``seen``): their PUBACKs are dropped, never
+        #: parked in ``_early``, where a later publication reusing the mid (mids
+        #: wrap at 65535) would take one as its own acknowledgement
+        self._unowned: set[int] = set()
         self._max_packet = 0
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -244,8 +248,11 @@ class MqttRoute(Route):
     ) -> None:
         with self._lock:
             group = self._waiting.pop(mid, None)
-            if group is None:  # the PUBACK beat submit() to its bookkeeping
-                self._early[mid] = reason
+            if group is None:
+                if mid in self._unowned:
+                    self._unowned.discard(mid)
+                else:  # the PUBACK beat submit() or publish_seen() to its bookkeeping
+                    self._early[mid] = reason
                 return
         self._resolve(group, reason)
 
@@ -279,13 +286,17 @@ class MqttRoute(Route):
                 early = self._early.pop(info.mid, None)
                 if early is None:
                     self._waiting[info.mid] = group
+                    self._unowned.discard(info.mid)  # a stale one, 65535 mids ago
             if early is not None:
                 self._resolve(group, early)
 
     def publish_seen(self, device: str, doc: dict[str, object]) -> None:
         """Tell the other gateways this one saw ``device`` last (retained, QoS 1)."""
         payload = json.dumps(doc, separators=(",", ":")).encode()
-        self.client.publish(self.device_topic(device, "seen"), payload, qos=1, retain=True)
+        info = self.client.publish(self.device_topic(device, "seen"), payload, qos=1, retain=True)
+        with self._lock:
+            if self._early.pop(info.mid, None) is None:
+                self._unowned.add(info.mid)
 
     def _resolve(self, group: _Group, reason: ReasonCode) -> None:
         with self._lock:
