@@ -658,7 +658,8 @@ class ATChannel:
         kind = router.classify(line)
         if kind is LineKind.EMPTY:
             return
-        traffic_logger.debug("<- %s", mask_line(stripped, router.command))
+        if traffic_logger.isEnabledFor(logging.DEBUG):  # masking costs; most runs log no traffic
+            traffic_logger.debug("<- %s", mask_line(stripped, router.command))
         if kind is LineKind.ECHO or kind is LineKind.GARBAGE:
             if kind is LineKind.GARBAGE:
                 logger.debug("ignoring garbage line %r", stripped[:80])
@@ -679,7 +680,8 @@ class ATChannel:
             return
         if kind is LineKind.FINAL:
             pending.final = parse_final(stripped)
-            self._cond.notify_all()
+            if self._io is None:  # a descriptor port's command reads in its own thread
+                self._cond.notify_all()
             return
         pending.lines.append(stripped)
 

@@ -9,6 +9,7 @@ channel that moves the bytes is :mod:`hologram_sdk.modem.at`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -297,6 +298,11 @@ def urc_name(line: str) -> Optional[str]:
     return match.group(1).upper() if match else None
 
 
+_PREFIX_RE = re.compile(r"\s*([+^][A-Za-z0-9_]+)")
+_LINE_END_RE = re.compile(r"[\r\n]+")
+
+
+@functools.lru_cache(maxsize=256)  # a program sends the same few commands over and over
 def command_prefixes(command: str) -> tuple[str, ...]:
     """The information-line prefixes a command's answer may carry.
 
@@ -310,7 +316,7 @@ def command_prefixes(command: str) -> tuple[str, ...]:
         text = text[2:]
     prefixes = []
     for part in text.split(";"):
-        match = re.match(r"\s*([+^][A-Za-z0-9_]+)", part)
+        match = _PREFIX_RE.match(part)
         if match:
             prefixes.append(match.group(1).upper())
     return tuple(prefixes)
@@ -446,10 +452,5 @@ def find_line_end(buffer: str) -> Optional[tuple[int, int]]:
     A run such as the echo's ``\\r\\r\\n`` ends one line; the text before
     ``start`` is the line, the channel keeps what follows ``end``.
     """
-    for index, char in enumerate(buffer):
-        if char in "\r\n":
-            end = index
-            while end < len(buffer) and buffer[end] in "\r\n":
-                end += 1
-            return index, end
-    return None
+    match = _LINE_END_RE.search(buffer)
+    return match.span() if match else None

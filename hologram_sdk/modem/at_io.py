@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import select
+import sys
 import time
 from typing import Optional
 
@@ -39,8 +40,11 @@ def port_fd(port: object) -> Optional[int]:
     """The descriptor to read ``port`` through directly, or None to keep the reader thread.
 
     Only pyserial's POSIX and socket ports qualify (their objects keep no bytes
-    of their own), and only while their descriptor is non-blocking.
+    of their own), only while their descriptor is non-blocking, and only on
+    Linux (macOS's ``poll`` does not work on ttys).
     """
+    if not sys.platform.startswith("linux"):
+        return None
     if not any(cls.__module__ in _DIRECT_MODULES for cls in type(port).__mro__):
         return None
     try:
