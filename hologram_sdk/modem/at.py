@@ -14,7 +14,7 @@ the registered callbacks. Who reads the port:
 
 Raw traffic is logged at DEBUG on ``hologram_sdk.modem.at.traffic``.
 
-Why ~650 lines: one class whose two read paths, command path and URC dispatcher
+Why ~700 lines: one class whose two read paths, command path and URC dispatcher
 share one buffer, one lock and one pending command; the pure parsing
 (:mod:`~hologram_sdk.modem.at_codec`) and the descriptor I/O
 (:mod:`~hologram_sdk.modem.at_io`) are already apart.
