@@ -93,8 +93,12 @@ class Event:
 
     def broadcast(self, event: str, *args: Any) -> None:
         """Call every callback of ``event``; ``args[0]`` is the payload, if any."""
+        if type(event) is not str:
+            event = str(event)
+        if not self._table.get(event):  # nobody listens: no lock, no copy (a dict read)
+            return
         with self._lock:
-            callbacks = list(self._table.get(str(event), ()))
+            callbacks = list(self._table.get(event, ()))
         for callback, wants_payload in callbacks:
             try:
                 if wants_payload and args:

@@ -409,34 +409,39 @@ class Cloud:
     ) -> tuple[Optional[bytes], Optional[OutboxItem]]:
         """Send now, or keep the request in the outbox (see the class docstring).
 
+        A send that goes straight through touches no outbox (no file, no SQLite,
+        no thread) unless one is linked: the cloud links it only once something
+        had to wait, or at start when its file existed.
+
         :returns: ``(reply, None)`` when sent, ``(None, item)`` when queued
         :raises OutboxError: the outbox could not store it
         """
         if self._outbox_spec is False:
             return self._deliver(payload, timeout, is_complete, half_close), None
-        self._require_send_address()
-        destination = self._destination
-
-        def queue() -> OutboxItem:
-            link = self._outbox_link_now(create=True)
-            assert link is not None  # the outbox is enabled
-            return link.queue(destination, kind, payload, topics, text)
-
+        if not self._send_host or not self._send_port:
+            self._require_send_address()
         if not self._network_up():
             self._log.info("Network is down: message queued in the outbox")
-            return None, queue()
-        link = self._outbox_link_now(create=False)
-        if link is not None and link.has_pending(destination):
+            return None, self._queue(kind, payload, topics, text)
+        link = self._outbox_link  # a reference read: no lock needed
+        if link is not None and link.has_pending(self._destination):
             self._log.info("Messages are waiting: this one queued behind them")
-            return None, queue()
+            return None, self._queue(kind, payload, topics, text)
         try:
             reply = self._deliver(payload, timeout, is_complete, half_close)
         except (CloudConnectionError, CloudTimeoutError) as exc:
             self._log.info("Send failed (%s): message queued in the outbox", exc)
-            return None, queue()
+            return None, self._queue(kind, payload, topics, text)
         if link is not None:
             link.wake()
         return reply, None
+
+    def _queue(
+        self, kind: str, payload: bytes, topics: Optional[list[str]], text: Optional[str]
+    ) -> OutboxItem:
+        link = self._outbox_link_now(create=True)
+        assert link is not None  # the outbox is enabled
+        return link.queue(self._destination, kind, payload, topics, text)
 
     def _require_send_address(self) -> None:
         if not self._send_host or not self._send_port:
@@ -453,17 +458,15 @@ class Cloud:
         half_close: bool = False,
     ) -> bytes:
         """The one path every outbound request takes to the wire."""
-        self._require_send_address()
-        transport = self._current_transport()
-        self._log.info("Connecting to %s", self._send_host)
-        return transport(
-            self._send_host,
-            self._send_port,
-            payload,
-            float(timeout),
-            is_complete,
-            half_close=half_close,
-        )
+        host, port = self._send_host, self._send_port
+        if not host or not port:
+            self._require_send_address()
+        transport = self._transport or self.network.transport or _send_request
+        if transport is None:
+            transport = self._current_transport()
+        if self._log.isEnabledFor(logging.INFO):
+            self._log.info("Connecting to %s", host)
+        return transport(host, port, payload, float(timeout), is_complete, half_close=half_close)
 
     # --- inbound ---------------------------------------------------------------
 

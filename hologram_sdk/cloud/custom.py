@@ -24,16 +24,17 @@ class SendReply(str):
     """
 
     #: True when the message waits in the outbox instead of having been sent.
-    queued: bool
+    queued: bool = False
     #: The outbox row when queued, else None.
-    item: Optional[OutboxItem]
+    item: Optional[OutboxItem] = None
 
     def __new__(
         cls, text: str = "", *, queued: bool = False, item: Optional[OutboxItem] = None
     ) -> SendReply:
         reply = super().__new__(cls, text)
-        reply.queued = queued
-        reply.item = item
+        if queued or item is not None:  # a sent message keeps the class's defaults
+            reply.queued = queued
+            reply.item = item
         return reply
 
     def __repr__(self) -> str:
@@ -105,8 +106,10 @@ class CustomCloud(Cloud):
         :raises OutboxError: the message had to be queued and the outbox could not
             store it (disk full, unwritable; ``OutboxFullError`` when full)
         """
-        payload = _as_bytes(message)
-        text = message if isinstance(message, str) else None
+        if isinstance(message, str):
+            payload, text = message.encode("utf-8"), message
+        else:
+            payload, text = _as_bytes(message), None
         reply, item = self._send_or_queue(
             "raw", payload, timeout, None, self._half_close, None, text
         )
@@ -114,7 +117,7 @@ class CustomCloud(Cloud):
             return SendReply(queued=True, item=item)
         assert reply is not None
         self.event.broadcast(MESSAGE_SENT, message)
-        return SendReply(reply.decode("utf-8", errors="replace"))
+        return SendReply(reply.decode("utf-8", "replace"))
 
     def sendSMS(self, destination_number: str, message: str, *args: Any, **kwargs: Any) -> Any:
         """SMS go through the Hologram cloud only.

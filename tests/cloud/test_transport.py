@@ -181,3 +181,40 @@ def test_release_takes_the_socket_instead_of_a_close():
         assert sock.fileno() >= 0  # still open: the caller closes it
     finally:
         sock.close()
+
+
+def _serve_in_pieces(pieces: list[bytes], pause: float) -> tuple[socket.socket, threading.Thread]:
+    """A one-shot server writing ``pieces`` with ``pause`` seconds between them, then closing."""
+    server = socket.create_server((HOST, 0))
+    server.settimeout(10.0)  # a client that never comes cannot hang the test
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(100)
+            for piece in pieces:
+                time.sleep(pause)
+                conn.sendall(piece)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    return server, thread
+
+
+def test_a_reply_in_pieces_with_pauses_is_read_whole_until_the_close():
+    # after each piece nothing more is ready yet: the transport waits for the next
+    server, thread = _serve_in_pieces([b"hel", b"lo ", b"there"], 0.05)
+    try:
+        assert send_request(HOST, server.getsockname()[1], b"ping", 5.0) == b"hello there"
+    finally:
+        thread.join()
+        server.close()
+
+
+def test_a_framed_reply_in_pieces_ends_at_its_frame_not_at_the_close():
+    server, thread = _serve_in_pieces([b"[0,", b"0]"], 0.05)
+    try:
+        assert send_request(HOST, server.getsockname()[1], b"{}\r\r", 5.0, _complete) == b"[0,0]"
+    finally:
+        thread.join()
+        server.close()

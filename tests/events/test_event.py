@@ -144,3 +144,24 @@ def test_reference_event_names():
     assert events.NETWORK_DISCONNECTED == "network.disconnected"
     assert events.CELLULAR_CONNECTED == "cellular.connected"
     assert events.CELLULAR_DISCONNECTED == "cellular.disconnected"
+
+
+def test_an_event_named_by_a_non_string_reaches_the_callbacks_of_its_name():
+    class Name:
+        def __str__(self) -> str:
+            return "message.sent"
+
+    bus, calls = Event(), []
+    bus.subscribe(Name(), lambda payload: calls.append(payload))
+    bus.broadcast(Name(), "a")
+    bus.broadcast("message.sent", "b")
+    assert calls == ["a", "b"]
+
+
+def test_broadcast_without_subscribers_calls_nothing_and_returns():
+    bus, calls = Event(), []
+    bus.subscribe("message.received", calls.append)
+    bus.broadcast("message.sent", "x")  # another event: nobody listens
+    bus.unsubscribe("message.received", calls.append)
+    bus.broadcast("message.received", "y")  # its list emptied by unsubscribe
+    assert calls == []
