@@ -37,8 +37,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--db", help=f"SQLite database (default {default_db_path()})")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--follow", action="store_true", help="keep printing new records")
+    parser.add_argument(
+        "--limit",
+        type=_positive,
+        metavar="N",
+        help="only the newest N messages and the newest N SMS (one page; default: all)",
+    )
+    parser.add_argument(
+        "--before",
+        type=_positive,
+        metavar="ID",
+        help="only records with an id below ID: with --limit, the next page back is "
+        "--before the smallest id shown (messages and SMS have ids of their own)",
+    )
     add_verbose(parser, subcommand=True)
     parser.set_defaults(func=run, prog=parser.prog)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
 
 
 def when(record: Record) -> str:
@@ -150,13 +173,17 @@ def run(args: argparse.Namespace) -> int:
     """Print the stored records (and follow). Returns the exit status."""
     from hologram_sdk.base.errors import HologramError
 
+    if args.follow and args.before is not None:
+        return fail(args.prog, CLIError("--follow prints new records: not with --before"))
     db = args.db or str(default_db_path())
     try:
         store = CloudStore(db, readonly=True)
     except HologramError as exc:
         return fail(args.prog, CLIError(str(exc)))
     with store:
-        messages, sms = store.messages(), store.sms()
+        # keyset paging on the ids: a page costs the same at any depth of the table
+        page = {"before": args.before, "limit": args.limit}
+        messages, sms = store.messages(**page), store.sms(**page)
         routes = route_states(store, messages, sms)
         records: list[Record] = [*messages, *sms]
         records.sort(key=lambda r: r.received)

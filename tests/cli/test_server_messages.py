@@ -120,3 +120,22 @@ def test_messages_default_db_is_under_xdg_state_home(tmp_path, env):
         store.add_message("device-9", [], "in the default place")
     result = run([*HOLOGRAM, "messages", "--json"], env)
     assert json.loads(result.stdout)["device"] == "device-9"
+
+
+def test_messages_pages_with_limit_and_before(tmp_path, env):
+    db = tmp_path / "p.db"
+    with CloudStore(db) as store:
+        for i in range(1, 8):
+            store.add_message("device-1", [], f"m{i}")
+    ids = lambda out: [json.loads(line)["id"] for line in out.splitlines()]  # noqa: E731
+    newest = run([*HOLOGRAM, "messages", "--db", str(db), "--json", "--limit", "3"], env)
+    assert ids(newest.stdout) == [5, 6, 7]
+    back = run([*HOLOGRAM, "messages", "--db", str(db), "--json", "--limit", "3",
+                "--before", "5"], env)
+    assert ids(back.stdout) == [2, 3, 4]
+    table = run([*HOLOGRAM, "messages", "--db", str(db), "--before", "3"], env)
+    assert [line.split()[0] for line in table.stdout.splitlines()[1:]] == ["1", "2"]
+    bad = run([*HOLOGRAM, "messages", "--db", str(db), "--limit", "0"], env)
+    assert bad.returncode == 2 and "--limit" in bad.stderr
+    follow = run([*HOLOGRAM, "messages", "--db", str(db), "--follow", "--before", "3"], env)
+    assert follow.returncode == 1 and "--before" in follow.stderr

@@ -102,3 +102,33 @@ def test_store_close_is_idempotent(db):
     store.close()
     with pytest.raises(HologramError, match="closed"):
         store.messages()
+
+
+def _all_ids(rows):
+    return [r.id for r in rows]
+
+
+def test_keyset_pages_walk_back_through_the_table_as_slices_of_the_whole():
+    with CloudStore() as store:
+        for i in range(23):
+            store.add_message(f"device-{i % 3}", ["T"], f"message {i}")
+            if i % 4 == 0:
+                store.add_sms("device-1", "+15551234567", f"sms {i}")
+        whole, whole_sms = store.messages(), store.sms()
+        pages, before = [], None
+        while True:
+            page = store.messages(before=before, limit=5)
+            if not page:
+                break
+            pages.append(page)
+            before = page[0].id
+        # newest page first; each page oldest first, as the whole listing is
+        assert [m for page in reversed(pages) for m in page] == whole
+        assert [len(p) for p in pages] == [5, 5, 5, 5, 3]
+        assert store.messages(limit=5) == whole[-5:]
+        assert store.messages(before=whole[10].id) == whole[:10]
+        assert store.messages(after_id=whole[2].id, before=whole[6].id) == whole[3:6]
+        assert store.messages(after_id=whole[2].id, limit=2) == whole[-2:]
+        assert store.sms(limit=2) == whole_sms[-2:]
+        assert store.sms(before=whole_sms[2].id, limit=10) == whole_sms[:2]
+        assert _all_ids(store.messages(limit=0)) == []

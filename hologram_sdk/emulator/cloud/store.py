@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Optional, TypeVar, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 from hologram_sdk.base.errors import ConfigurationError, HologramError
 from hologram_sdk.emulator.cloud.records import (
@@ -332,33 +332,40 @@ class CloudStore:
 
     # reads
 
-    def messages(self, after_id: int = 0) -> list[StoredMessage]:
-        """Messages with an id above ``after_id``, oldest first."""
+    def messages(
+        self, after_id: int = 0, *, before: Optional[int] = None, limit: Optional[int] = None
+    ) -> list[StoredMessage]:
+        """Messages with an id above ``after_id`` (and below ``before``), oldest first;
+        with ``limit``, only the newest ``limit`` of them (one page)."""
         with self._lock:
-            rows = (
-                self._db()
-                .execute(
-                    "SELECT id, device, topics, data, received FROM messages WHERE id > ? "
-                    "ORDER BY id",
-                    (after_id,),
-                )
-                .fetchall()
-            )
+            rows = self._page("messages", "device, topics, data, received", after_id, before, limit)
         return [StoredMessage(r[0], r[1], _topics_from_json(r[2]), r[3], r[4]) for r in rows]
 
-    def sms(self, after_id: int = 0) -> list[StoredSMS]:
-        """SMS with an id above ``after_id``, oldest first."""
+    def sms(
+        self, after_id: int = 0, *, before: Optional[int] = None, limit: Optional[int] = None
+    ) -> list[StoredSMS]:
+        """SMS with an id above ``after_id`` (and below ``before``), oldest first;
+        with ``limit``, only the newest ``limit`` of them (one page)."""
         with self._lock:
-            rows = (
-                self._db()
-                .execute(
-                    "SELECT id, device, destination, text, received FROM sms WHERE id > ? "
-                    "ORDER BY id",
-                    (after_id,),
-                )
-                .fetchall()
-            )
+            rows = self._page("sms", "device, destination, text, received", after_id, before, limit)
         return [StoredSMS(*r) for r in rows]
+
+    def _page(
+        self, table: str, columns: str, after: int, before: Optional[int], limit: Optional[int]
+    ) -> list[Any]:
+        """Rows of ``table`` by id range: keyset paging on the primary key, so a
+        page costs the same deep in a big table as at its end (no OFFSET)."""
+        sql = f"SELECT id, {columns} FROM {table} WHERE id > ?"
+        args: list[object] = [after]
+        if before is not None:
+            sql += " AND id < ?"
+            args.append(before)
+        if limit is None:
+            return self._db().execute(sql + " ORDER BY id", args).fetchall()
+        args.append(max(0, limit))
+        rows = self._db().execute(sql + " ORDER BY id DESC LIMIT ?", args).fetchall()
+        rows.reverse()
+        return rows
 
     def devices(self) -> list[Device]:
         """Devices registered on first contact, in registration order."""
