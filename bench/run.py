@@ -1,6 +1,6 @@
 """Benchmarks side by side with the public SDK (``hologram-python==0.10.3``), as one table.
 
-Usage: ``python bench/run.py [--json] [--quick] [--scenario NAME ...]``
+Usage: ``python bench/run.py [--json] [--quick] [--strict] [--scenario NAME ...]``
 (``make bench`` runs it with ``.venv/bin/python``).
 
 Every measurement runs in a fresh subprocess: ours with this project's
@@ -13,6 +13,8 @@ and the table shows median, min and max over the repetitions. The peers
 
 Ratio column: how many times better ours is than theirs (ours/theirs for
 rates, theirs/ours for times, CPU and memory), so > 1 always means ours wins.
+The last lines sum up the rows with a goal (pass/fail, and which failed);
+``--strict`` makes a failed row the exit status (1), for CI.
 """
 
 from __future__ import annotations
@@ -202,6 +204,26 @@ def _run_inbound(python: str, impl: str, params: dict[str, Any], state: str
     return result
 
 
+def run_module(python: str, impl: str, module: str, argv: list[str], cap_s: float
+               ) -> dict[str, Any]:
+    """A bench module (``bench/<module>``) run with ``--json`` in a fresh process."""
+    cmd = [python, os.path.join(HERE, module), *argv]
+    try:
+        with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_s,
+                                  env=_env(impl, state), cwd=HERE)
+    except subprocess.TimeoutExpired:
+        return {"error": f"capped: no result within {cap_s:.0f} s", "capped": True}
+    result = _last_json(proc.stdout)
+    if "error" in result and proc.stderr.strip():
+        result["stderr"] = proc.stderr.strip()[-500:]
+    return result
+
+
+#: the deep table of the localcloud scenario: 1M in a full run, 100k with --quick
+LOCALCLOUD_DEEP = {False: 1_000_000, True: 100_000}
+
+
 # --- scenarios -----------------------------------------------------------------
 
 
@@ -280,6 +302,22 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
             return run_worker(python, "modem", impl, {
                 "round_trips": n, "device": device, "batches": 1 if it < 0 else 10},
                 cap_s=60)
+
+    def inbound_scale(impl: str, python: str, it: int) -> dict[str, Any]:
+        import inbound_bench
+
+        total, rounds = (256, 1) if it < 0 else ((2560, 2) if q else (8192, 3))
+        return inbound_bench.scale(
+            lambda senders, per: run_inbound(python, impl, {
+                "senders": senders, "per_sender": per, "size": 64,
+                "deadline_s": 8.0 if q else 20.0, "grace_s": 6.0}), total, rounds)
+
+    def localcloud(impl: str, python: str, it: int) -> dict[str, Any]:
+        shape = (["--depths", "1000,2000", "--batch", "50", "--rounds", "1", "--pages", "3"]
+                 if it < 0 else ["--depths", f"10000,{LOCALCLOUD_DEEP[q]}", "--batch",
+                                 "300" if q else "1000", "--rounds", "2" if q else "3",
+                                 "--pages", "9" if q else "15"])
+        return run_module(python, impl, "localcloud_bench.py", ["--json", *shape], 900)
 
     def fleet(chaos: bool) -> Callable[[str, str, int], dict[str, Any]]:
         def one(impl: str, python: str, it: int) -> dict[str, Any]:
@@ -362,6 +400,38 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
         Scenario("modem", "modem AT on a pty (E303 emulator)", modem_rows[::2], modem,
                  impls=(OURS, THEIRS, BARE_SERIAL), reps=3 if q else 5,
                  rows=[(m, other) for m, other in zip(modem_rows, [THEIRS, BARE_SERIAL] * 2)]),
+        Scenario("inbound_scale", f"inbound 8/64/256 senders, {2560 if q else 8192:,} msgs each", [
+            Metric("rate_ratio", "delivered rate at 256 vs 8 senders", "x", True, "≥0.8",
+                   check=lambda v: v >= 0.8, digits=2, has_ratio=False),
+            Metric("rate_8", "delivered, 8 senders", "msg/s", True, digits=0, has_ratio=False),
+            Metric("rate_64", "delivered, 64 senders", "msg/s", True, digits=0,
+                   has_ratio=False),
+            Metric("rate_256", "delivered, 256 senders", "msg/s", True, digits=0,
+                   has_ratio=False),
+            Metric("lost", "lost (sent OK, not delivered), all levels", "msgs", False, "0",
+                   check=lambda v: v == 0, digits=0, has_ratio=False),
+            Metric("send_failed", "send failures (connect), all levels", "msgs", False, "0",
+                   check=lambda v: v == 0, digits=0, has_ratio=False)],
+            inbound_scale, impls=(OURS,), reps=1),
+        Scenario("localcloud", f"local cloud at 10k vs {LOCALCLOUD_DEEP[q] // 1000:,}k stored"
+                 + (" (--quick: 1M skipped)" if q else ""), [
+            Metric("ingest_cost_ratio", "ingest cost per msg, deep/10k", "x", False, "≤1.2",
+                   check=lambda v: v <= 1.2, digits=2, has_ratio=False),
+            Metric("page_newest_cost_ratio", "messages --limit 50 (newest), deep/10k", "x",
+                   False, "≤1.2", check=lambda v: v <= 1.2, digits=2, has_ratio=False),
+            Metric("page_middle_cost_ratio", "messages page half-way down, deep/10k", "x",
+                   False, "≤1.2", check=lambda v: v <= 1.2, digits=2, has_ratio=False),
+            Metric("ingest_rate_shallow", "ingest at 10k (TCP, 4 senders)", "msg/s", True,
+                   digits=0, has_ratio=False),
+            Metric("ingest_rate_deep", "ingest when deep", "msg/s", True, digits=0,
+                   has_ratio=False),
+            Metric("page_newest_ms_deep", "newest page when deep", "ms", False, digits=2,
+                   has_ratio=False),
+            Metric("page_middle_ms_deep", "page half-way down when deep", "ms", False,
+                   digits=2, has_ratio=False),
+            Metric("lost", "ingested messages not stored", "msgs", False, "0",
+                   check=lambda v: v == 0, digits=0, has_ratio=False)],
+            localcloud, impls=(OURS,), reps=1),
         Scenario("fleet", "fleet: 1,000 devices, 2 gateways, mosquitto", fleet_metrics(False),
                  fleet(False), impls=(OURS,), reps=1),
         Scenario("fleet_chaos", "fleet + broker restart + gateway SIGKILL",
@@ -490,6 +560,24 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pass/fail over the rows that have a goal; an errored row counts as failed."""
+    failed = [r for r in rows if r["result"] in ("FAIL", "error")]
+    passed = [r for r in rows if r["result"] == "pass"]
+    other = len(rows) - len(passed) - len(failed)
+    lines = [f"summary: {len(passed)} rows pass, {len(failed)} fail"
+             + (f", {other} without a verdict (report only, n/a or not built)" if other else "")]
+    for r in failed:
+        value = _fmt(r["ours"]["median"], r["digits"])
+        if r["ratio"] is not None and r["other"]:
+            value = f"{r['ratio']:.2f}x {r['other']}"
+        lines.append(f"  {r['result']}: {r['scenario']} / {r['metric']}: {value} "
+                     f"(goal {r['goal'] or '?'})")
+    return {"passed": len(passed), "failed": len(failed), "other": other,
+            "failures": [f"{r['scenario']} / {r['metric']}" for r in failed],
+            "lines": lines}
+
+
 def machine() -> dict[str, str]:
     model = "?"
     try:
@@ -513,6 +601,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller loads")
     parser.add_argument("--scenario", action="append", metavar="NAME",
                         help="run only this scenario (repeatable)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a row fails its goal (default: 0)")
     args = parser.parse_args(argv)
     scenarios = _scenarios(args.quick)
     names = args.scenario or list(scenarios)
@@ -539,9 +629,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows += summarize(scenarios[name], run_scenario(scenarios[name], pythons, log))
     elapsed = time.monotonic() - started
     load = f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+    verdict = summary(rows)
     if args.json:
         out = json.dumps({"machine": machine(), "load_average_1min": load, "quick": args.quick,
-                          "findings": findings, "seconds": elapsed, "rows": rows}, indent=2)
+                          "findings": findings, "seconds": elapsed, "rows": rows,
+                          "summary": {k: v for k, v in verdict.items() if k != "lines"}},
+                         indent=2)
     else:
         m = machine()
         lines = [table(rows), "",
@@ -551,9 +644,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                  f"Python {m['python']}, Linux {m['kernel']}; load average (1 min) {load}; "
                  f"run took {elapsed:.0f} s"]
         lines += ["finding: " + note for note in findings]
+        lines += ["", *verdict["lines"]]
         out = "\n".join(lines)
     sys.stdout.write(out + "\n")
-    return 0
+    return 1 if args.strict and verdict["failed"] else 0
 
 
 if __name__ == "__main__":

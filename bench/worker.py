@@ -88,6 +88,7 @@ def inbound(impl: str, params: dict) -> dict:
     Prints ``READY``; then reads ``DONE <expected> <grace seconds>`` from stdin,
     waits until that many messages arrived (or the grace time ran out), and
     returns every message received with the arrival times of the first and last.
+    Messages are taken from the cloud as they arrive (``popReceivedMessage``).
     """
     cloud = _inbound_cloud(params["port"])
     arrivals: list[float] = []
@@ -98,17 +99,15 @@ def inbound(impl: str, params: dict) -> dict:
     cloud.event.subscribe("message.received", on_message)
     messages: list[str] = []
     undecodable = 0
-    try:
-        _emit("READY")
-        line = sys.stdin.readline().split()
-        expected, grace = int(line[1]), float(line[2])
-        deadline = time.monotonic() + grace
-        while len(arrivals) < expected and time.monotonic() < deadline:
-            time.sleep(0.005)
+
+    def take() -> None:
+        # as an application does: taken as they come, so that no receive
+        # buffer (ours keeps 1,000 by default) overflows during a long run
+        nonlocal undecodable
         while True:
             message = cloud.popReceivedMessage()
             if message is None:
-                break
+                return
             if isinstance(message, bytes):
                 try:
                     message = message.decode()
@@ -116,6 +115,22 @@ def inbound(impl: str, params: dict) -> dict:
                     undecodable += 1
                     continue
             messages.append(message)
+
+    try:
+        _emit("READY")
+        command: list[str] = []
+        waiting = threading.Thread(target=lambda: command.extend(sys.stdin.readline().split()),
+                                   daemon=True)
+        waiting.start()
+        while waiting.is_alive():  # the senders are at work
+            take()
+            waiting.join(0.005)
+        expected, grace = int(command[1]), float(command[2])
+        deadline = time.monotonic() + grace
+        while len(arrivals) < expected and time.monotonic() < deadline:
+            take()
+            time.sleep(0.005)
+        take()
     finally:
         cloud.event.unsubscribe("message.received", on_message)
         _close_inbound(cloud)
