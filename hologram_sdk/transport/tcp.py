@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import socket
 import time
@@ -112,19 +113,28 @@ def send_request(
     """
     if timeout <= 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
-    connector: Connector = connect if connect is not None else connect_tcp
     deadline = time.monotonic() + timeout
-    where = f"{host}:{port}"
     try:
-        sock = connector((host, port), timeout)
+        if connect is not None:
+            sock = connect((host, port), timeout)
+        else:
+            sock = connect_tcp((host, port), timeout)
     except (socket.timeout, TimeoutError) as exc:
-        raise CloudTimeoutError(f"no connection to {where} within {timeout:g} s") from exc
+        raise CloudTimeoutError(
+            f"no connection to {host}:{port} within {timeout:g} s"
+        ) from exc
     except OSError as exc:
-        raise CloudConnectionError(f"cannot connect to {where}: {exc}") from exc
+        raise CloudConnectionError(f"cannot connect to {host}:{port}: {exc}") from exc
     try:
-        return _exchange(
-            sock, payload, deadline, is_complete, half_close, where, timeout, after_send
-        )
+        return _exchange(sock, payload, deadline, is_complete, half_close, after_send)
+    except (socket.timeout, TimeoutError) as exc:
+        raise CloudTimeoutError(f"no reply from {host}:{port} within {timeout:g} s") from exc
+    except _Partial as partial:
+        logger.debug("reply from %s:%s incomplete at the deadline (%d bytes)",
+                     host, port, len(partial.data))
+        return partial.data
+    except OSError as exc:
+        raise CloudConnectionError(f"connection to {host}:{port} failed: {exc}") from exc
     finally:
         if release is None:
             sock.close()
@@ -132,36 +142,12 @@ def send_request(
             release(sock)
 
 
-# Python's socket methods poll() before each send() and recv() on a socket with
-# a timeout, even when the call cannot block. Two places where it cannot: the
-# first write on a socket just connected (its send buffer is empty), and the
-# read after a reply chunk, when the rest or the close usually came with it.
-# There the file descriptor is used directly: a send costs the syscalls of a
-# bare ``sendall``/``recv`` loop plus the half-close, not four more poll() calls.
-_DIRECT_FD = os.name == "posix"
+class _Partial(Exception):
+    """The deadline passed after some reply bytes arrived: they are the reply."""
 
-
-def _send_all(sock: socket.socket, payload: bytes) -> None:
-    """``sock.sendall(payload)``, the first write without the poll() in front."""
-    sent = 0
-    if _DIRECT_FD:
-        try:
-            sent = os.write(sock.fileno(), payload)
-        except BlockingIOError:
-            sent = 0
-        if sent == len(payload):
-            return
-    sock.sendall(memoryview(payload)[sent:])
-
-
-def _read_ready(sock: socket.socket) -> Optional[bytes]:
-    """What can be read now without waiting (``b''``: closed), or ``None``."""
-    if not _DIRECT_FD:
-        return None
-    try:
-        return os.read(sock.fileno(), _RECV_SIZE)
-    except BlockingIOError:
-        return None
+    def __init__(self, data: bytes) -> None:
+        super().__init__(len(data))
+        self.data = data
 
 
 #: how far one socket operation may outlast the deadline before its timeout is
@@ -169,22 +155,29 @@ def _read_ready(sock: socket.socket) -> Optional[bytes]:
 _SLACK = 0.01
 
 
-class _Deadline:
-    """Keeps a socket's timeout within ``_SLACK`` of one total deadline."""
+def _tighten(sock: socket.socket, deadline: float, current: float) -> float:
+    """Keep the socket's timeout within ``_SLACK`` of the deadline.
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self.sock = sock
-        self.deadline = deadline
-        current = sock.gettimeout()  # a connector may hand over a blocking socket
-        self.current = float("inf") if current is None or current <= 0 else current
+    :param current: the timeout in force (``inf`` for a blocking socket)
+    :returns: the timeout in force now
+    :raises socket.timeout: the deadline has passed
+    """
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("deadline passed")
+    if left < current - _SLACK:
+        sock.settimeout(left)
+        return left
+    return current
 
-    def check(self) -> None:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("deadline passed")
-        if left < self.current - _SLACK:
-            self.sock.settimeout(left)
-            self.current = left
+
+# Python's socket methods poll() before each send() and recv() on a socket with
+# a timeout, even when the call cannot block. Two places where it cannot: the
+# first write on a socket just connected (its send buffer is empty), and the
+# read after a reply chunk, when the rest or the close usually came with it.
+# There the file descriptor is used directly: a send costs the syscalls of a
+# bare ``sendall``/``recv`` loop plus the half-close, not two more poll() calls.
+_DIRECT_FD = os.name == "posix"
 
 
 def _exchange(
@@ -193,38 +186,52 @@ def _exchange(
     deadline: float,
     is_complete: Optional[CompletionCheck],
     half_close: bool,
-    where: str,
-    timeout: float,
     after_send: Optional[Callable[[], object]] = None,
 ) -> bytes:
+    """Write ``payload``, read the reply (see :func:`send_request`).
+
+    :raises _Partial: the deadline passed with part of a reply
+    :raises socket.timeout: the deadline passed with none
+    :raises OSError: the connection failed
+    """
+    current = sock.gettimeout()  # a connector may hand over a blocking socket
+    in_force = _tighten(sock, deadline, math.inf if not current or current < 0 else current)
+    fd = sock.fileno()
+    sent = 0
+    if _DIRECT_FD:  # the first write without the poll() in front
+        try:
+            sent = os.write(fd, payload)
+        except BlockingIOError:
+            sent = 0
+    if sent < len(payload):
+        sock.sendall(memoryview(payload)[sent:])
+    if half_close:
+        sock.shutdown(socket.SHUT_WR)
+    if after_send is not None:
+        started = time.monotonic()
+        after_send()
+        # The caller's own work is not the server's delay: a reply that
+        # came in meanwhile must not be reported as a timeout.
+        deadline += time.monotonic() - started
     data = b""
-    clock = _Deadline(sock, deadline)
     try:
-        clock.check()
-        _send_all(sock, payload)
-        if half_close:
-            sock.shutdown(socket.SHUT_WR)
-        if after_send is not None:
-            started = time.monotonic()
-            after_send()
-            # The caller's own work is not the server's delay: a reply that
-            # came in meanwhile must not be reported as a timeout.
-            clock.deadline += time.monotonic() - started
-        clock.check()
+        in_force = _tighten(sock, deadline, in_force)
         chunk: Optional[bytes] = sock.recv(_RECV_SIZE)
         while chunk:
             data += chunk
             if is_complete is not None and is_complete(data, False):
                 return data
-            chunk = _read_ready(sock)
+            chunk = None
+            if _DIRECT_FD:  # more, or the close, often came with it
+                try:
+                    chunk = os.read(fd, _RECV_SIZE)
+                except BlockingIOError:
+                    pass
             if chunk is None:  # nothing yet: wait for it
-                clock.check()
+                in_force = _tighten(sock, deadline, in_force)
                 chunk = sock.recv(_RECV_SIZE)
         return data
-    except (socket.timeout, TimeoutError) as exc:
+    except (socket.timeout, TimeoutError):
         if data:
-            logger.debug("reply from %s incomplete at the deadline (%d bytes)", where, len(data))
-            return data
-        raise CloudTimeoutError(f"no reply from {where} within {timeout:g} s") from exc
-    except OSError as exc:
-        raise CloudConnectionError(f"connection to {where} failed: {exc}") from exc
+            raise _Partial(data) from None
+        raise
