@@ -116,6 +116,11 @@ class Cloud:
     :class:`~hologram_sdk.outbox.OutboxItem` (``.text``, ``.topics``, ``.id``).
     A refusal by the cloud is returned to the caller, never queued.
 
+    Whether anything waits is asked of the outbox until it answers "nothing"
+    (and again after each message this cloud queued): from then on a send that
+    goes straight through does no outbox work at all (no SQLite, no file
+    check). Rows added to the file by other programs are not looked for.
+
     Waiting messages are delivered oldest first on ``network.connected``,
     after each successful send, and by a background thread that retries with
     exponential backoff (1 s doubling to 5 min, with jitter; reset after a
@@ -200,6 +205,12 @@ class Cloud:
         self._outbox_spec = outbox
         self._outbox_link: Optional[CloudOutbox] = None
         self._outbox_lock = threading.Lock()
+        # Known to hold nothing for this cloud's destination (checked since this
+        # cloud last queued): a send then asks the outbox nothing (no SQLite).
+        # Bumped by every queue, so a check that raced with one is not trusted.
+        self._outbox_clear = False
+        self._queue_count = 0
+        self._outbox_handed_out = False  # the ``outbox`` property was read
         self._periodic: Any = None
         if enable_inbound:
             self.openReceiveSocket()
@@ -337,6 +348,9 @@ class Cloud:
         :raises OutboxError: the file cannot be opened or created
         """
         link = self._outbox_link_now(create=True)
+        with self._outbox_lock:  # its holder may put messages: sends ask it each time
+            self._outbox_handed_out = True
+            self._outbox_clear = False
         return None if link is None else link.outbox()
 
     # --- outbound --------------------------------------------------------------
@@ -424,23 +438,44 @@ class Cloud:
             self._log.info("Network is down: message queued in the outbox")
             return None, self._queue(kind, payload, topics, text)
         link = self._outbox_link  # a reference read: no lock needed
-        if link is not None and link.has_pending(self._destination):
-            self._log.info("Messages are waiting: this one queued behind them")
-            return None, self._queue(kind, payload, topics, text)
+        if link is not None and not self._outbox_clear:
+            queued_before = self._queue_count
+            if link.has_pending(self._destination):
+                self._log.info("Messages are waiting: this one queued behind them")
+                return None, self._queue(kind, payload, topics, text)
+            self._note_clear(queued_before)
         try:
             reply = self._deliver(payload, timeout, is_complete, half_close)
         except (CloudConnectionError, CloudTimeoutError) as exc:
             self._log.info("Send failed (%s): message queued in the outbox", exc)
             return None, self._queue(kind, payload, topics, text)
-        if link is not None:
+        if link is not None and not self._outbox_clear:
             link.wake()
         return reply, None
+
+    def _note_clear(self, queued_before: int) -> None:
+        """Nothing waits for this cloud's destination: later sends skip the check.
+
+        Only for an outbox this cloud opened itself (a file) and never handed
+        out: an ``Outbox`` passed in, or read from :attr:`outbox`, may be written
+        by its holder, so it is asked each time. What this cloud queues makes
+        it ask again; like a cloud whose outbox file did not exist when it was
+        made, it does not watch the file for rows other programs add.
+        """
+        spec = self._outbox_spec
+        if spec is None or isinstance(spec, (str, os.PathLike)):
+            with self._outbox_lock:
+                if self._queue_count == queued_before and not self._outbox_handed_out:
+                    self._outbox_clear = True  # (no queue() raced with the check)
 
     def _queue(
         self, kind: str, payload: bytes, topics: Optional[list[str]], text: Optional[str]
     ) -> OutboxItem:
         link = self._outbox_link_now(create=True)
         assert link is not None  # the outbox is enabled
+        with self._outbox_lock:
+            self._queue_count += 1
+            self._outbox_clear = False
         return link.queue(self._destination, kind, payload, topics, text)
 
     def _require_send_address(self) -> None:
