@@ -520,6 +520,7 @@ def summarize(s: Scenario, samples: dict[str, list[dict[str, Any]]]) -> list[dic
         elif metric.ratio_check is not None:
             verdict = ("pass" if metric.ratio_check(ratio) else "FAIL") if ratio else "n/a"
         row["result"] = verdict
+        row["goal_on_ratio"] = metric.check is None and metric.ratio_check is not None
         row["digits"] = metric.digits
         rows.append(row)
     return rows
@@ -568,8 +569,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     lines = [f"summary: {len(passed)} rows pass, {len(failed)} fail"
              + (f", {other} without a verdict (report only, n/a or not built)" if other else "")]
     for r in failed:
-        value = _fmt(r["ours"]["median"], r["digits"])
-        if r["ratio"] is not None and r["other"]:
+        value = f"{_fmt(r['ours']['median'], r['digits'])} {r['unit']}"
+        if r.get("goal_on_ratio") and r["ratio"] is not None:
             value = f"{r['ratio']:.2f}x {r['other']}"
         lines.append(f"  {r['result']}: {r['scenario']} / {r['metric']}: {value} "
                      f"(goal {r['goal'] or '?'})")
