@@ -13,7 +13,9 @@ idle listener sleeps in the kernel (no polling). Rules, each configurable:
   the kernel's accept backlog until one finishes (they are not refused);
 - bytes are delivered as they came (``bytes``), never decoded here.
 
-``on_message(data)`` runs on the listener thread; an exception in it is logged.
+``on_message(data)`` runs on the listener thread, before the connection is
+closed (a sender waiting for the close knows its message was taken); an
+exception in it is logged.
 """
 
 from __future__ import annotations
@@ -220,12 +222,14 @@ class _MessageHandler(ConnectionHandler[_Connection]):
     def _finish(
         self, server: SelectorServer[_Connection], conn: _Connection, deliver: bool
     ) -> None:
-        server.finish(conn)
+        # The message is handed over before the connection closes: a sender
+        # that waits for our close (``push``) then knows it was taken.
         if deliver:
             try:
                 self._on_message(bytes(conn.data))
             except Exception:
                 logger.exception("inbound message handler raised")
+        server.finish(conn)
 
 
 def _bind_message(host: str, port: int, exc: OSError) -> str:

@@ -207,3 +207,15 @@ def test_idle_listener_uses_no_cpu(inbox):
 def test_bad_options_are_configuration_errors(inbox, option, value):
     with pytest.raises(ConfigurationError, match=option):
         InboundListener(HOST, 0, inbox, **{option: value})
+
+
+def test_a_sender_that_waits_for_the_close_finds_its_message_taken(inbox):
+    # the message is handed to on_message before the listener closes the line,
+    # so push() (which waits for that close) returns only once it was taken
+    from hologram_sdk.emulator.cloud import push
+
+    with InboundListener(HOST, 0, inbox) as listener:
+        for i in range(30):
+            push(HOST, listener.port, f"m{i}", timeout=5.0)
+            assert inbox.count() == i + 1  # no wait: it is there already
+    assert inbox.messages == [f"m{i}".encode() for i in range(30)]
