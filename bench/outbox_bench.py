@@ -1,6 +1,8 @@
 """Outbox benchmark: enqueue rate, replay rate into the local cloud, and the SQLite ceiling.
 
 Usage: ``python bench/outbox_bench.py [--json] [--enqueue N] [--replay N] [--repeat R]``
+or ``python bench/outbox_bench.py --worker PARAMS_JSON`` (one JSON result line, for
+``bench/run.py``'s outbox scenario).
 
 - enqueue: ``Outbox.put`` of one encoded cloud message with topics, each
   committed (``synchronous=FULL``: fsynced) before the next starts.
@@ -17,8 +19,16 @@ Usage: ``python bench/outbox_bench.py [--json] [--enqueue N] [--replay N] [--rep
 - replay, bare server: the replay into a minimal blocking server (no
   parsing, no storage), to show the client side's own ceiling.
 
+- scale (``--worker`` only): the queue seeded in bulk (one transaction of
+  direct SQL) to 10k / 100k / 1M waiting rows, then the rate of ``put`` of a
+  fixed batch and of the replay of a fixed batch (the oldest rows, into the
+  bare server) at that depth, and the worker's peak RSS after each depth.
+
 Each figure is the median of ``--repeat`` runs (min and max shown). The goals
-(issue 4) are enqueue >= 2,000/s and replay >= 3,000/s on a 2-core machine.
+(issue 4) are enqueue >= 2,000/s and replay >= 3,000/s on a 2-core machine;
+issue 16 adds replay >= 0.9x the plain send loop into the same local cloud
+(measured in the same run, the server process shared, turns alternating) and
+scale rates flat within 20% from 10k to 1M queued rows, with bounded RSS.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import sqlite3
 import statistics
@@ -39,7 +50,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from hologram_sdk.outbox import Outbox  # noqa: E402
-from hologram_sdk.outbox.delivery import OutboxDelivery, destination_key, tcp_sender  # noqa: E402
+from hologram_sdk.outbox.delivery import (  # noqa: E402
+    FlushResult,
+    OutboxDelivery,
+    destination_key,
+    tcp_sender,
+)
 from hologram_sdk.wire.protocol import Credentials, encode_message  # noqa: E402
 
 CREDS = Credentials(cloud_id="ab12", cloud_key="cd34")
@@ -175,6 +191,141 @@ def client_loop_local_cloud(directory: str, n: int) -> float:
     return rate
 
 
+def replay_and_plain(directory: str, n: int, turns: int = 2) -> tuple[float, float]:
+    """Replay and the plain ``send_request`` loop into one LocalCloud process, alternating.
+
+    :returns: the median replay rate and the median plain-loop rate
+    """
+    from hologram_sdk.outbox.sender import reply_complete
+    from hologram_sdk.transport.tcp import send_request
+
+    bodies = [body(i) for i in range(n)]
+    replays: list[float] = []
+    plains: list[float] = []
+    proc, port = _server(LOCAL_CLOUD)
+    try:
+        for turn in range(turns):
+            for which in ("replay", "plain") if turn % 2 == 0 else ("plain", "replay"):
+                if which == "replay":
+                    replays.append(_replay(directory, n, port))
+                    continue
+                start = time.perf_counter()
+                for data in bodies:
+                    send_request("127.0.0.1", port, data, 5.0, reply_complete)
+                plains.append(n / (time.perf_counter() - start))
+        out, _ = proc.communicate("done\n", timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if len(json.loads(out)) != 2 * n * turns:
+        raise SystemExit("the local cloud did not store every message")
+    return statistics.median(replays), statistics.median(plains)
+
+
+def seed(path: str, destination: str, rows: int) -> float:
+    """Fill an outbox with ``rows`` waiting messages in one transaction; returns seconds.
+
+    Direct SQL, written straight into the database file (no journal, no
+    fsync), with the per-row stats triggers dropped and the one stats row set
+    at the end: a million rows in seconds. The file is back in WAL mode after.
+    """
+    with Outbox(path, max_messages=10**9, max_bytes=10**12):
+        pass  # the schema
+    start = time.perf_counter()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        triggers = [row[0] for row in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox'")]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DROP TRIGGER outbox_stats_insert")
+        conn.execute("DROP TRIGGER outbox_stats_delete")
+        first = body(0)
+        size = len(first) + len("reading 0: 21.5")
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO outbox (id, destination, kind, body, text, topics, size, created) "
+            "SELECT i, ?, 'message', ?, 'reading 0: 21.5', '[\"TEMP\",\"bench\"]', ?, "
+            "1.0e9 + i FROM n",
+            (rows, destination, first, size),
+        )
+        conn.execute("UPDATE outbox_stats SET messages = ?, bytes = ?, last_id = ?",
+                     (rows, rows * size, rows))
+        for sql in triggers:
+            conn.execute(sql)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+    return time.perf_counter() - start
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scale(directory: str, depth: int, puts: int, replays: int) -> dict[str, float]:
+    """``put`` and replay rates with ``depth`` messages already waiting."""
+    proc, port = _server(BARE_SERVER)
+    path = os.path.join(directory, f"scale-{depth}.db")
+    dest = destination_key("127.0.0.1", port)
+    try:
+        seconds = seed(path, dest, depth)
+        with Outbox(path, max_messages=depth + puts + 1, max_bytes=10**12) as box:
+            data = body(1)
+            start = time.perf_counter()
+            for _ in range(puts):
+                box.put(dest, "message", data, TOPICS, text="reading 1: 21.5")
+            put_rate = puts / (time.perf_counter() - start)
+            with OutboxDelivery(box, tcp_sender(5.0), dest) as delivery:
+
+                def enough(result: FlushResult) -> None:
+                    if result.sent >= replays:
+                        delivery.stop()
+
+                start = time.perf_counter()
+                result = delivery.flush_now(progress=enough)
+                replay_rate = result.sent / (time.perf_counter() - start)
+            if result.sent != replays or box.count() != depth + puts - replays:
+                raise SystemExit(f"scale replay at {depth}: {result}, {box.count()} left")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"QUIT\r\r")
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for tail in ("", "-wal", "-shm"):
+            if os.path.exists(path + tail):
+                os.remove(path + tail)
+    return {"put_rate": put_rate, "replay_rate": replay_rate, "seed_s": seconds,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def worker(params: dict[str, object]) -> dict[str, object]:
+    """One run for ``bench/run.py``: enqueue, replay vs plain loop, and the scale rows.
+
+    ``params``: ``messages`` (enqueue and replay size), ``depths`` (list of
+    queue depths; empty for none), ``puts`` and ``replays`` (batch sizes at depth).
+    """
+    n = int(params["messages"])  # type: ignore[call-overload]
+    depths = [int(d) for d in params.get("depths", [])]  # type: ignore[attr-defined]
+    puts = int(params.get("puts", 500))  # type: ignore[call-overload]
+    replays = int(params.get("replays", 2000))  # type: ignore[call-overload]
+    result: dict[str, object] = {"messages": n}
+    with tempfile.TemporaryDirectory(prefix="hologram-bench-") as directory:
+        result["enqueue_rate"] = enqueue_rate(directory, n)
+        replay, plain = replay_and_plain(directory, n)
+        result.update(replay_rate=replay, plain_rate=plain, replay_vs_plain=replay / plain)
+        for depth in depths:
+            for key, value in scale(directory, depth, puts, replays).items():
+                result[f"{key}_{depth}"] = value
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
 def replay_bare(directory: str, n: int) -> float:
     proc, port = _server(BARE_SERVER)
     try:
@@ -211,7 +362,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enqueue", type=int, default=3000, help="messages per enqueue run")
     parser.add_argument("--replay", type=int, default=10_000, help="messages per replay run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--worker", metavar="PARAMS_JSON",
+                        help="one run for bench/run.py: print its JSON result line")
     args = parser.parse_args(argv)
+    if args.worker is not None:
+        try:
+            say(json.dumps(worker(json.loads(args.worker))))
+        except SystemExit as exc:  # a check failed: reported in the table
+            say(json.dumps({"error": f"outbox_bench: {exc}"}))
+        return 0
     with tempfile.TemporaryDirectory(prefix="outbox-bench-") as directory:
         rows = [
             (

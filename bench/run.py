@@ -241,6 +241,10 @@ class Metric:
     digits: int = 1
     #: whether "times better" makes sense (not for a count that is 0 when all is well)
     has_ratio: bool = True
+    #: the other column from the same runs of ours, under this key (e.g. the
+    #: plain send loop the outbox worker measures beside its replay)
+    other_key: Optional[str] = None
+    other_label: str = ""
 
 
 @dataclass
@@ -287,9 +291,39 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
     def import_cost(impl: str, python: str, it: int) -> dict[str, Any]:
         return run_worker(python, "import", impl, {}, cap_s=30)
 
+    outbox_depths = [10_000, 100_000] if q else [10_000, 100_000, 1_000_000]
+
     def outbox(impl: str, python: str, it: int) -> dict[str, Any]:
-        n = 1000 if it < 0 else (2000 if q else 10000)
-        return run_worker(python, "outbox", impl, {"messages": n}, cap_s=120)
+        # bench/outbox_bench.py --worker: enqueue, replay vs the plain send loop
+        # (same run, same local cloud), and put/replay at each queue depth
+        params = {"messages": 1000 if it < 0 else (2000 if q else 10000),
+                  "depths": [] if it < 0 else outbox_depths, "puts": 500, "replays": 2000}
+        cmd = [python, os.path.join(HERE, "outbox_bench.py"), "--worker", json.dumps(params)]
+        try:
+            with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                                      env=_env(impl, state), cwd=HERE)
+        except subprocess.TimeoutExpired:
+            return {"error": "capped: no result within 600 s", "capped": True}
+        result = _last_json(proc.stdout)
+        if "error" in result and proc.stderr.strip():
+            result["stderr"] = proc.stderr.strip()[-500:]
+        return result
+
+    def outbox_scale() -> list[tuple[Metric, str]]:
+        rows: list[tuple[Metric, str]] = []
+        base = outbox_depths[0]
+        for what, key in (("enqueue", "put_rate"), ("replay", "replay_rate")):
+            for depth in outbox_depths:
+                rows.append((Metric(f"{key}_{depth}", f"{what} at {depth:,} queued", "msg/s",
+                                    True, "flat: ≥0.8x at 10k" if depth != base else "report",
+                                    ratio_check=(lambda r: r >= 0.8) if depth != base else None,
+                                    digits=0, other_key=f"{key}_{base}",
+                                    other_label=f"at {base:,} queued"), "same"))
+        rows.append((Metric("peak_rss_mb", "worker peak RSS (to 1M queued)" if not q else
+                            "worker peak RSS (to 100k queued; 1M skipped by --quick)", "MB",
+                            False, "≤100", check=lambda v: v <= 100, has_ratio=False), ""))
+        return rows
 
     def modem(impl: str, python: str, it: int) -> dict[str, Any]:
         n = 100 if it < 0 else (500 if q else 2000)
@@ -396,7 +430,15 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
                    check=lambda v: v >= 2000, digits=0),
             Metric("replay_rate", "replay to local cloud", "msg/s", True, "≥3000",
                    check=lambda v: v >= 3000, digits=0)],
-            outbox, impls=(OURS,), reps=1 if q else 3),
+            outbox, impls=(OURS,), reps=1 if q else 3,
+            rows=[(Metric("enqueue_rate", "enqueue (committed)", "msg/s", True, "≥2000",
+                          check=lambda v: v >= 2000, digits=0), ""),
+                  (Metric("replay_rate", "replay to local cloud", "msg/s", True, "≥3000",
+                          check=lambda v: v >= 3000, digits=0), ""),
+                  (Metric("replay_rate", "replay vs plain send loop", "msg/s", True,
+                          "≥0.9x plain", ratio_check=lambda r: r >= 0.9, digits=0,
+                          other_key="plain_rate", other_label="plain send loop"), "same"),
+                  *outbox_scale()]),
         Scenario("modem", "modem AT on a pty (E303 emulator)", modem_rows[::2], modem,
                  impls=(OURS, THEIRS, BARE_SERIAL), reps=3 if q else 5,
                  rows=[(m, other) for m, other in zip(modem_rows, [THEIRS, BARE_SERIAL] * 2)]),
@@ -491,10 +533,13 @@ def summarize(s: Scenario, samples: dict[str, list[dict[str, Any]]]) -> list[dic
     for metric, other in s.rows:
         row: dict[str, Any] = {"scenario": s.title, "name": s.name, "metric": metric.label,
                                "unit": metric.unit, "goal": metric.goal,
-                               "other": LABEL.get(other, "")}
+                               "other": metric.other_label or LABEL.get(other, "")}
         for side, impl in (("ours", OURS), ("theirs", other)):
+            key = metric.key
+            if side == "theirs" and metric.other_key is not None:
+                impl, key = OURS, metric.other_key  # a column from the same runs
             runs = samples.get(impl, [])
-            values = _values(runs, metric.key)
+            values = _values(runs, key)
             row[side] = {
                 "median": statistics.median(values) if values else None,
                 "min": min(values) if values else None,
