@@ -20,6 +20,8 @@ two senders hold the same row at the same time.
   back its readable rows (``hologram outbox recover``)
 - :mod:`~hologram_sdk.outbox.diskfull`: delivery on a full disk (claims and
   acknowledgements kept in memory by the file's sole owner)
+- :mod:`~hologram_sdk.outbox.acklog`: a delivery round's acknowledgements as
+  appends to a file of its own, written to SQLite with the next claim
 
 The file holds the exact request bytes, credentials included, so it is created
 with mode 0600 (and its default directory with 0700).

@@ -257,7 +257,10 @@ class OutboxDelivery:
         with self._round_lock:
             result = FlushResult()
             try:
-                self._round(result, progress)
+                try:
+                    self._round(result, progress)
+                finally:
+                    self.outbox.flush_acks()
             except OutboxError as exc:
                 if not self._stop.is_set():
                     logger.error("outbox delivery to %s stopped: %s", self.destination, exc)
@@ -321,7 +324,7 @@ class OutboxDelivery:
             self.outbox.release(item, result.error)
             return False
         if result_was_success(code):
-            self.outbox.ack(item)
+            self.outbox.ack(item, defer=True)  # written with the next claim, or at the end
             result.sent += 1
             logger.debug("outbox: message %s delivered to %s", item.id, self.destination)
             self.event.broadcast(MESSAGE_SENT, item)

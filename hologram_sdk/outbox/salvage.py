@@ -112,7 +112,12 @@ def move_aside(
         raise OutboxError(
             f"cannot move the damaged outbox {str(path)!r} aside: {exc.strerror or exc}"
         ) from exc
-    for tail in ("-wal", "-shm"):
+    acks = path.name + "-acks-"  # deferred acknowledgements go with their database
+    try:
+        tails = [n[len(path.name):] for n in os.listdir(path.parent) if n.startswith(acks)]
+    except OSError:
+        tails = []
+    for tail in ("-wal", "-shm", *tails):
         with contextlib.suppress(FileNotFoundError):
             try:
                 os.rename(f"{path}{tail}", f"{target}{tail}")

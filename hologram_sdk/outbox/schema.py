@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from hologram_sdk.outbox.item import OutboxItem
@@ -102,15 +103,20 @@ DEAD_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=64)
+def _topics(text: str) -> tuple[str, ...]:
+    """A row's topics from their JSON (rows of one sender repeat the same few)."""
+    return tuple(json.loads(text))
+
+
 def row_item(row: tuple[object, ...]) -> OutboxItem:
-    topics = json.loads(str(row[5])) if row[5] else []
     return OutboxItem(
         id=int(row[0]),  # type: ignore[call-overload]
         destination=str(row[1]),
         kind=str(row[2]),
         body=bytes(row[3]),  # type: ignore[call-overload]
         text=None if row[4] is None else str(row[4]),
-        topics=list(topics),
+        topics=list(_topics(str(row[5]))) if row[5] else [],
         created=float(row[7]),  # type: ignore[arg-type]
         attempts=int(row[8]),  # type: ignore[call-overload]
         last_error=None if row[9] is None else str(row[9]),

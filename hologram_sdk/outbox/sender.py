@@ -94,6 +94,8 @@ def tcp_send(
         )
         if raw:
             return ResultCode.ERR_OK
+    if reply == b"[0,0]":  # the usual answer: no parsing (it is what parse_reply says)
+        return ResultCode.ERR_OK
     return parse_reply(reply, closed=True).code
 
 

@@ -121,6 +121,7 @@ def test_a_crash_while_full_sends_again_but_loses_nothing(tmp_path):
             box._conn = None
             conn.close()
             box._ledger.close()
+            box._acklog.close(keep=True)
         filler.unlink()
         with Outbox(path) as box:
             assert box.count() == 10  # sent again after a crash, never lost

@@ -175,12 +175,16 @@ def test_the_next_batch_is_claimed_while_the_cloud_has_the_last_request(tmp_path
         listener.close()
     assert errors == []
     # the batch in flight stays claimed until delivered; the next one joins it
-    # while its predecessor's last request is at the server
+    # while its predecessor's last request is at the server. Acknowledgements
+    # are written with that claim: to another process, a delivered row stays
+    # claimed (never sent again) until then (row 2 during message 3)
     assert claimed_during[1] == ids[0:2]
     assert claimed_during[2] == ids[1:4]
-    assert claimed_during[3] == ids[2:4]
+    assert claimed_during[3] == ids[1:4]
     assert claimed_during[4] == ids[3:5]
-    assert claimed_during[5] == ids[4:5]
+    # (no early connect to wait for after the last request: row 4's deferred
+    # acknowledgement may or may not be written when the server looks)
+    assert claimed_during[5] in (ids[3:5], ids[4:5])
 
 
 class FailingClaims(Outbox):
