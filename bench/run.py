@@ -389,6 +389,35 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
                    digits=0, has_ratio=False),
         ]
 
+    def hardening(impl: str, python: str, it: int) -> dict[str, Any]:
+        if it < 0:
+            return {}  # no warm-up: it starts its own server
+        cmd = [python, os.path.join(HERE, "hardening_bench.py"), "--json"] + (["--quick"] * q)
+        try:
+            with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                                      env=_env(impl, state), cwd=HERE)
+        except subprocess.TimeoutExpired:
+            return {"error": "capped: no result within 300 s", "capped": True}
+        return _last_json(proc.stdout)
+
+    def within(limit: float) -> Callable[[float], bool]:
+        return lambda v: v <= limit
+
+    hardening_metrics = [
+        Metric("p99_unloaded_ms", "good client p99, unloaded", "ms", False, digits=1,
+               has_ratio=False),
+        Metric("slowloris_ratio", "p99 under 128-conn slowloris / unloaded", "x", False,
+               "≤2", check=within(2.0), digits=2, has_ratio=False),
+        Metric("idle_ratio", "p99 under 200 reconnecting idle / unloaded", "x", False,
+               "≤2", check=within(2.0), digits=2, has_ratio=False),
+        Metric("auth_us_1k", "auth cost, 1k devices", "µs", False, digits=1, has_ratio=False),
+        Metric("auth_us_10k", "auth cost, 10k devices", "µs", False, digits=1, has_ratio=False),
+        Metric("auth_us_100k", "auth cost, 100k devices", "µs", False, digits=1,
+               has_ratio=False),
+        Metric("auth_spread", "auth cost max/min (1k..100k)", "x", False, "≤1.2",
+               check=within(1.2), digits=2, has_ratio=False),
+    ]
     rate = Metric("rate", "throughput", "msg/s", True, digits=0)
     seq_rate = Metric("rate", "throughput", "msg/s", True, "≥1.0x public",
                       ratio_check=lambda r: r >= 1.0, digits=0)
@@ -474,6 +503,8 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
             Metric("lost", "ingested messages not stored", "msgs", False, "0",
                    check=lambda v: v == 0, digits=0, has_ratio=False)],
             localcloud, impls=(OURS,), reps=1),
+        Scenario("hardening", "local cloud under attack; auth by fleet size",
+                 hardening_metrics, hardening, impls=(OURS,), reps=1),
         Scenario("fleet", "fleet: 1,000 devices, 2 gateways, mosquitto", fleet_metrics(False),
                  fleet(False), impls=(OURS,), reps=1),
         Scenario("fleet_chaos", "fleet + broker restart + gateway SIGKILL",

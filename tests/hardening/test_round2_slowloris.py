@@ -58,7 +58,8 @@ def slowloris(port: int, count: int, every: float, first: bytes) -> Iterator[lis
 def test_local_cloud_serves_good_clients_during_a_128_connection_slowloris():
     require_fds(1024)
     # the idle timeout (5 s) is never reached: each attacker sends a byte every 1 s
-    with LocalCloud(host=HOST, port=0) as server:
+    # at the cap (the default, 1024, holds 128 attackers without evicting any)
+    with LocalCloud(host=HOST, port=0, max_connections=ATTACKERS) as server:
         good = HologramCloud({"devicekey": "abcd1234"}, enable_inbound=False, send_host=HOST,
                              send_port=server.port, outbox=False)
         with good, slowloris(server.port, ATTACKERS, 1.0, b'{"k":"zzzz9999","d":"'):
@@ -117,7 +118,7 @@ def test_local_cloud_stays_fast_for_good_clients_among_200_idle_reconnecting_cli
     """Item 5: idle clients that reconnect as soon as they are cut (bounded: 200
     at a time, for the few seconds the good requests take)."""
     require_fds(1024)
-    with LocalCloud(host=HOST, port=0) as server:
+    with LocalCloud(host=HOST, port=0, max_connections=ATTACKERS) as server:  # at the cap
         stop = threading.Event()
         socks: list[socket.socket] = []
         lock = threading.Lock()
@@ -158,3 +159,24 @@ def test_local_cloud_stays_fast_for_good_clients_among_200_idle_reconnecting_cli
                 for sock in socks:
                     sock.close()
         assert codes == [0] * 8
+
+
+def test_by_default_128_dribbling_and_200_idle_clients_fit_without_evicting_anyone():
+    """The default cap (1024, within the file limit) holds both attacks of issue 15
+    whole: good clients are accepted at once, nobody is evicted."""
+    require_fds(1024)
+    with LocalCloud(host=HOST, port=0) as server:
+        assert server.max_connections >= 400  # 1024, less under a low file limit
+        idle = [connect(server.port) for _ in range(200)]
+        try:
+            with slowloris(server.port, ATTACKERS, 1.0, b'{"k":"zzzz9999","d":"'):
+                assert wait_for(lambda: server._server is not None
+                                and server._server.connections >= 328, 10)
+                good = HologramCloud({"devicekey": "abcd1234"}, enable_inbound=False,
+                                     send_host=HOST, send_port=server.port, outbox=False)
+                with good:
+                    assert [good.sendMessage(f"g{i}", timeout=4) for i in range(5)] == [0] * 5
+                assert server._server is not None and server._server.evictions == 0
+        finally:
+            for sock in idle:
+                sock.close()

@@ -108,7 +108,7 @@ def test_connection_cap_queues_the_rest(db):
             start = time.monotonic()
             assert exchange(cloud.port, message(SEED + b',"d":"waited"')) == b"[0,0]"
             waited = time.monotonic() - start
-            assert 0.3 <= waited < 3.0  # served once an idle hog was cut
+            assert 0.1 <= waited < 3.0  # served once a hog open 0.25 s made room
         finally:
             for hog in hogs:
                 hog.close()

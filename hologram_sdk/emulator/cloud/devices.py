@@ -223,10 +223,14 @@ class DeviceTable:
         return _same(stored, given)
 
     def _find_key(self, key: str) -> Optional[Device]:
-        d = self._by_key.get(_digest(key))
-        if d is None and self._seal is not None:
-            d = self._by_key.get(_digest(self._seal(key)))
-        return d if d is not None and self._matches(d.devicekey, key) else None
+        d = self._by_key.get(_digest(key))  # a key kept as given (a devices file)
+        if d is not None and not (d.devicekey or "").startswith(_SEALED):
+            return d if _same(d.devicekey, key) else None
+        if self._seal is None:
+            return None
+        sealed = self._seal(key)  # once: the index and the comparison both use it
+        d = self._by_key.get(_digest(sealed))
+        return d if d is not None and _same(d.devicekey, sealed) else None
 
     def _find_seed(self, creds: Credentials) -> Optional[Device]:
         d = self._by_id.get(creds.cloud_id) if creds.cloud_id is not None else None

@@ -5,6 +5,9 @@ SMS) exactly as ``shared/reference/cloud-protocol.md`` describes, keeps what it
 accepts in SQLite (:mod:`.store`) before it replies, and can push cloud-to-device
 messages to a device's inbound port. Decoding is ``hologram_sdk.wire.protocol``'s,
 so the client and this server agree byte for byte.
+
+(Just over 500 lines: the connection's states, reading to draining, read best
+in one place; the request logic itself is in :mod:`.requests`.)
 """
 
 from __future__ import annotations
@@ -52,13 +55,31 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9999
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
 DEFAULT_IDLE_TIMEOUT = 5.0
-DEFAULT_MAX_CONNECTIONS = 128
+#: connections served at once: what one epoll loop holds easily, so 128 slow or
+#: idle clients (issue 15) do not reach it; lowered to fit the process's file limit
+DEFAULT_MAX_CONNECTIONS = 1024
+#: at the cap, a new client may take the place of a connection open this long
+EVICT_AFTER = 0.25
 #: A request must be complete this long after its connection opened, however
 #: often it sends a byte (slowloris).
 DEFAULT_REQUEST_TIMEOUT = 15.0
 #: After the reply, how long the server waits for the client to close first.
 DEFAULT_DRAIN_TIMEOUT = 1.0
 _DRAIN_LIMIT = 256 * 1024
+
+def _default_max_connections() -> int:
+    """:data:`DEFAULT_MAX_CONNECTIONS`, less where the file limit is lower (a
+    connection over it would fail in accept, again and again)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 128
+    if soft == resource.RLIM_INFINITY:
+        return DEFAULT_MAX_CONNECTIONS
+    return max(16, min(DEFAULT_MAX_CONNECTIONS, soft - 64))
+
 
 class _Conn(Connection):
     def __init__(self, sock: socket.socket, peer: str, deadline: float) -> None:
@@ -124,9 +145,10 @@ class LocalCloud:
         it, any well-formed credentials are accepted and registered on first contact.
     :param max_request_bytes: larger requests are refused
     :param idle_timeout: seconds a connection may stay silent before it is closed
-    :param max_connections: connections served at once; when all are taken, a
-        new client takes the place of the oldest one still sending its request
-        (open at least a second), so slow clients cannot shut good ones out
+    :param max_connections: connections served at once (1024, or fewer when the
+        process may open fewer files); when all are taken, a new client takes the
+        place of the oldest one still sending its request (open at least 0.25 s),
+        so slow clients cannot shut good ones out
     :param request_timeout: seconds from connecting to the end of the request,
         however often bytes arrive (15)
     :param max_per_source: connections from one address before its own oldest
@@ -158,7 +180,7 @@ class LocalCloud:
         *,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_connections: Optional[int] = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         max_per_source: Optional[int] = None,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
@@ -174,6 +196,8 @@ class LocalCloud:
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0..65535, not {port!r}")
+        if max_connections is None:
+            max_connections = _default_max_connections()
         if max_request_bytes < 16 or max_connections < 1 or not idle_timeout > 0:
             raise ConfigurationError(
                 "max_request_bytes must be >= 16, max_connections >= 1, idle_timeout > 0"
@@ -260,7 +284,7 @@ class LocalCloud:
                 listener,
                 _Serve(self),
                 max_connections=self.max_connections,
-                evict_after=min(1.0, self.idle_timeout),
+                evict_after=min(EVICT_AFTER, self.idle_timeout),
                 max_per_source=self.max_per_source,
                 name=f"LocalCloud-{self.port}",
                 log=self.log,

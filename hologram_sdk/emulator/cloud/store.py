@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import logging
 import os
@@ -210,10 +209,9 @@ class CloudStore:
     def seal(self, secret: str) -> str:
         """``secret`` (a device key) as stored: an HMAC-SHA256 under this database's
         random salt (see :func:`hologram_sdk.emulator.cloud.devices.matches`)."""
-        digest = hmac.new(
-            self._salt, secret.encode("utf-8", "surrogatepass"), hashlib.sha256
-        ).hexdigest()
-        return SEALED + digest
+        # hmac.digest: the one-shot C path (the same value as hmac.new(...).hexdigest())
+        raw = secret.encode("utf-8", "surrogatepass")
+        return SEALED + hmac.digest(self._salt, raw, "sha256").hex()
 
     def _sealed(self, secret: Optional[str]) -> Optional[str]:
         if secret is None or secret.startswith(SEALED):
