@@ -8,7 +8,8 @@ Usage: ``python bench/fleet_bench.py [--json] [--devices 1000] [--per-device 10]
   gw-0``/``gw-1``, each its own SQLite file, ``--route mqtt://.../bench``,
   ``--quiet``).
 - One consumer process subscribes ``bench/devices/+/messages`` with QoS 1 and a
-  persistent session, and writes what it receives (id, payload, arrival time).
+  persistent session, and writes what it receives (arrival time, payload):
+  ``mosquitto_sub`` where installed (Debian's mosquitto-clients), else a paho one.
 - The devices run in this process: one selector loop drives ``--devices``
   concurrent device state machines, each with its own ``cloud_id``/``cloud_key``,
   device *i* talking to gateway *i mod 2*. A device sends its messages one after
@@ -65,7 +66,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 port, out_path, prefix = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-out = open(out_path, "w", buffering=1)  # line by line: the driver reads as it goes
+import threading
+out = open(out_path, "w")  # flushed every 0.1 s (not a write per message): the driver reads as it goes
+def flusher():
+    while not done.wait(0.1):
+        out.flush()
+done = threading.Event()
+threading.Thread(target=flusher, daemon=True).start()
 client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-consumer",
                      protocol=paho.MQTTv5)
 client.max_inflight_messages_set(1000)
@@ -74,7 +81,7 @@ def on_connect(c, u, f, reason, p):
 def on_subscribe(c, u, mid, codes, p):
     print("READY", flush=True)
 def on_message(c, u, msg):
-    out.write(f"{time.monotonic():.6f}\t{msg.payload.decode()}\n")
+    out.write(f"{time.time():.6f}\t{msg.payload.decode()}\n")
 client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
 props = Properties(PacketTypes.CONNECT)
 props.SessionExpiryInterval = 3600
@@ -82,7 +89,7 @@ client.reconnect_delay_set(0.05, 0.5)
 client.connect_async("127.0.0.1", port, clean_start=False, properties=props)
 client.loop_start()
 sys.stdin.readline()
-client.disconnect(); client.loop_stop(); out.close()
+client.disconnect(); client.loop_stop(); done.set(); out.close()
 print("DONE", flush=True)
 """
 
@@ -166,12 +173,12 @@ def drive(devices: int, per_device: int, ports: list[int], on_progress) -> dict[
     retries = 0
     waiting = list(fleet)  # ready to (re)connect
     total = devices * per_device
-    t_start = time.monotonic()
+    t_start = time.time()  # the consumer stamps arrivals with the same (wall) clock
 
     def begin(d: Device) -> None:
         nonlocal retries
         if not d.request:
-            d.t0 = time.monotonic()
+            d.t0 = time.time()
             data = f"{d.name}:{d.seq}:{d.t0:.6f}"
             d.request = encode_message(creds[d.name], data.encode())
         s = socket.socket()
@@ -187,7 +194,12 @@ def drive(devices: int, per_device: int, ports: list[int], on_progress) -> dict[
             return
         d.sock, d.buf = s, b""
         d.deadline = time.monotonic() + REPLY_TIMEOUT_S
-        sel.register(s, selectors.EVENT_WRITE, d)
+        try:  # on loopback the handshake is usually done already: no wait for writable
+            s.send(d.request)  # small: goes out whole
+        except OSError:  # still connecting (or refused: the read side tells)
+            sel.register(s, selectors.EVENT_WRITE, d)
+        else:
+            sel.register(s, selectors.EVENT_READ, d)
 
     def fail(d: Device) -> None:
         nonlocal retries
@@ -202,6 +214,7 @@ def drive(devices: int, per_device: int, ports: list[int], on_progress) -> dict[
             d.sock = None
 
     delayed: list[Device] = []
+    next_scan = 0.0
     for d in waiting:
         begin(d)
         if d.sock is None:
@@ -239,11 +252,13 @@ def drive(devices: int, per_device: int, ports: list[int], on_progress) -> dict[
                 d.next_at = time.monotonic() + RETRY_S
                 delayed.append(d)
         now = time.monotonic()
-        for key in list(sel.get_map().values()):
-            d = key.data
-            if d.deadline < now:
-                fail(d)
-                delayed.append(d)
+        if now >= next_scan:  # reply deadlines: a scan of every connection, twice a second
+            next_scan = now + 0.5
+            for key in list(sel.get_map().values()):
+                d = key.data
+                if d.deadline < now:
+                    fail(d)
+                    delayed.append(d)
         due = [d for d in delayed if d.next_at <= now]
         if due:
             delayed = [d for d in delayed if d.next_at > now]
@@ -252,7 +267,37 @@ def drive(devices: int, per_device: int, ports: list[int], on_progress) -> dict[
                 if d.sock is None:
                     delayed.append(d)
     sel.close()
-    return {"acked": acked, "retries": retries, "t_start": t_start, "t_end": time.monotonic()}
+    return {"acked": acked, "retries": retries, "t_start": t_start, "t_end": time.time()}
+
+
+def start_consumer(bport: int, received_path: str) -> Proc:
+    """The consumer: ``mosquitto_sub`` (C, Debian's mosquitto-clients) where installed,
+    else the paho one above (``FLEET_BENCH_CONSUMER=paho`` forces it). Either stamps each
+    arrival with the wall clock; a QoS 1 persistent session, so nothing is dropped."""
+    sub = shutil.which("mosquitto_sub")
+    if sub is None or os.environ.get("FLEET_BENCH_CONSUMER") == "paho":
+        consumer = Proc([sys.executable, "-c", CONSUMER, str(bport), received_path, PREFIX],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE).start()
+        assert consumer.p is not None and consumer.p.stdout is not None
+        if consumer.p.stdout.readline().strip() != "READY":
+            raise RuntimeError("the consumer did not subscribe")
+        return consumer
+    out = open(received_path, "w")
+    consumer = Proc([sub, "-h", "127.0.0.1", "-p", str(bport), "-t",
+                     f"{PREFIX}/devices/+/messages", "-q", "1", "-c", "-i", "bench-consumer",
+                     "-V", "5", "-x", "3600", "-F", "%U %p"], stdout=out).start()
+    out.close()
+    import paho.mqtt.publish as publish  # a probe until it arrives: then it is subscribed
+    deadline = time.monotonic() + 20
+    while True:
+        publish.single(f"{PREFIX}/devices/probe/messages", '{"data":"probe:0:0"}', qos=1,
+                       hostname="127.0.0.1", port=bport)
+        time.sleep(0.1)
+        with open(received_path) as f:
+            if f.read():
+                return consumer
+        if time.monotonic() > deadline:
+            raise RuntimeError("the consumer did not subscribe")
 
 
 def mosquitto_binary() -> str:
@@ -289,12 +334,8 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
     procs.append(broker)
     wait_port(bport)
     received_path = os.path.join(work, "received.tsv")
-    consumer = Proc([sys.executable, "-c", CONSUMER, str(bport), received_path, PREFIX],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE).start()
+    consumer = start_consumer(bport, received_path)
     procs.append(consumer)
-    assert consumer.p is not None and consumer.p.stdout is not None
-    if consumer.p.stdout.readline().strip() != "READY":
-        raise RuntimeError("the consumer did not subscribe")
     gw_ports = [free_port(), free_port()]
     env = dict(os.environ, PYTHONPATH=ROOT)
 
@@ -332,7 +373,12 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = before.ru_utime + before.ru_stime
+    # what starting up cost (imports, connecting) is not a message's cost
+    started_cpu = {"gateways": sum(g.cpu_seconds() for g in gateways),
+                   "broker": broker.cpu_seconds(), "consumer": consumer.cpu_seconds()}
     sent = drive(devices, per_device, gw_ports, on_progress)
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # the driver's own (not the analysis)
+    devices_cpu = usage.ru_utime + usage.ru_stime - cpu_before
     # wait for the consumer to have everything (or for 60 s of silence)
     want = set(sent["acked"])
     seen: dict[str, float] = {}
@@ -346,9 +392,11 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
         complete = chunk[: chunk.rfind("\n") + 1]
         offset += len(complete.encode())
         for line in complete.splitlines():
-            t, payload = line.split("\t", 1)
+            t, payload = line.split(None, 1)
             doc = json.loads(payload)
             device, seq, t0 = doc["data"].split(":")
+            if device == "probe":
+                continue
             key = f"{device}:{seq}"
             copies += 1
             if key not in seen:
@@ -357,17 +405,17 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
         if want <= seen.keys() or time.monotonic() - last_growth > 60:
             break
         time.sleep(0.2)
-    last_arrival = max(float(line.split("\t", 1)[0]) for line in open(received_path))
+    last_arrival = max(float(line.split(None, 1)[0]) for line in open(received_path))
     # CPU used per message by each part (the gateway killed by --chaos: its
     # replacement only), to tell the system's own cost from the machine's load
     cpu = {"gateways": sum(g.cpu_seconds() for g in gateways), "broker": broker.cpu_seconds(),
            "consumer": consumer.cpu_seconds()}
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu["devices"] = usage.ru_utime + usage.ru_stime - cpu_before
-    consumer_in = consumer.p.stdin
-    assert consumer_in is not None
-    consumer_in.write("\n")
-    consumer_in.flush()
+    if not events:  # the same processes all along: count from the first message
+        cpu = {k: v - started_cpu[k] for k, v in cpu.items()}
+    cpu["devices"] = devices_cpu
+    if consumer.p is not None and consumer.p.stdin is not None:  # the paho one
+        consumer.p.stdin.write("\n")
+        consumer.p.stdin.flush()
     latencies = sorted(seen[k] for k in want if k in seen)
     span = last_arrival - sent["t_start"]
     return {

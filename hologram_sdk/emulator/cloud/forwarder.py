@@ -123,7 +123,10 @@ class Forwarder:
 
     def notify(self) -> None:
         """A row was stored: look for work."""
-        self._wake.set()
+        # per row, from the server loop: an Event already set needs no lock round
+        # (the thread clears it before it looks for work, so nothing is missed)
+        if not self._wake.is_set():
+            self._wake.set()
 
     def status(self) -> RouteStatus:
         counts = self.ledger.counts(self.name)
@@ -154,7 +157,8 @@ class Forwarder:
 
     def _done(self, item: Outgoing, outcome: Outcome) -> None:
         self._outcomes.append((item, outcome))
-        self._wake.set()
+        if not self._wake.is_set():  # per PUBACK: see notify
+            self._wake.set()
 
     # the thread
 

@@ -184,10 +184,12 @@ def document(item: Outgoing, gateway: str) -> dict[str, object]:
     return doc
 
 
+#: one encoder for every document (``json.dumps`` with options builds one per call)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_document(item: Outgoing, gateway: str) -> bytes:
-    return json.dumps(document(item, gateway), ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
+    return _ENCODER.encode(document(item, gateway)).encode("utf-8", "surrogatepass")
 
 
 def topic_level(text: str) -> str:
