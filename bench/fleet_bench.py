@@ -22,6 +22,26 @@ Usage: ``python bench/fleet_bench.py [--json] [--devices 1000] [--per-device 10]
   ``gw-1`` is killed with SIGKILL and started again 0.5 s later on the same
   database and port.
 
+Where the CPU goes (issue 17; py-spy on a gateway under this benchmark, and
+``gateway_thread_cpu_ms_per_msg``; 2 shared cores, load 5-14, so every number is
+inflated by the neighbours): about 0.71 ms of CPU per message end to end, so at
+most ~2,800 msg/s on 2 idle cores, short of 5,000 (which needs <= 0.4 ms):
+
+- paho-mqtt, ~0.27 ms: its network thread (0.21 ms: one select() wake-up per
+  burst, each PUBACK read with several recv() calls and decoded into MQTT 5
+  ReasonCode/Properties objects, the next queued PUBLISH sent per PUBACK) and
+  its publish() in the forwarder (~0.06 ms: packet and MQTTMessageInfo per
+  message). QoS 1 needs a PUBACK per message; paho is the one MQTT client
+  allowed; mosquitto's in-flight window (20 or 256) changes nothing measurable.
+- the server loop, ~0.17 ms: accept, recv, decode, authenticate (one HMAC),
+  INSERT, reply, close and two epoll changes per connection (the protocol has
+  one message per connection), the commit once per loop round (group commit,
+  before any [0,0]).
+- the forwarder's own work, ~0.08 ms: reading rows back, the JSON document,
+  recording each outcome (one ``forwards`` row per message).
+- the device driver ~0.12 ms, mosquitto ~0.04 ms, the consumer ~0.03 ms
+  (``mosquitto_sub``; the paho consumer costs 0.21 ms).
+
 Reported: throughput = distinct messages the consumer got / (last arrival -
 first send); p50/p99 latency device send -> consumer arrival (first copy);
 ``lost`` = acknowledged to a device ([0,0]) but never seen by the consumer;
@@ -52,6 +72,9 @@ sys.path.insert(0, ROOT)
 from hologram_sdk.wire.protocol import Credentials, encode_message  # noqa: E402
 
 PREFIX = "bench"
+#: a gateway's threads in the order ``Gateway.start`` starts them (tid order)
+GATEWAY_THREADS = ("main", "mqtt network (paho loop)", "forwarder (reads rows, encodes, "
+                   "publishes)", "to-device", "server loop (devices' requests, SQLite)")
 #: where the gateways' databases go (default: the run's temporary directory)
 DB_DIR = os.environ.get("FLEET_BENCH_DB_DIR", "")
 RETRY_S = 0.05
@@ -138,6 +161,21 @@ class Proc:
         except OSError:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def thread_cpu(self) -> list[float]:
+        """CPU seconds of each of its threads, in the order they were started (by tid)."""
+        if self.p is None or self.p.poll() is not None:
+            return []
+        out = []
+        try:
+            tids = sorted(int(t) for t in os.listdir(f"/proc/{self.p.pid}/task"))
+            for tid in tids:
+                with open(f"/proc/{self.p.pid}/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                out.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+        except OSError:
+            return []
+        return out
 
     def stop(self) -> None:
         if self.p is not None and self.p.poll() is None:
@@ -374,6 +412,7 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
     before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = before.ru_utime + before.ru_stime
     # what starting up cost (imports, connecting) is not a message's cost
+    started_threads = [g.thread_cpu() for g in gateways]
     started_cpu = {"gateways": sum(g.cpu_seconds() for g in gateways),
                    "broker": broker.cpu_seconds(), "consumer": consumer.cpu_seconds()}
     sent = drive(devices, per_device, gw_ports, on_progress)
@@ -412,6 +451,14 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
            "consumer": consumer.cpu_seconds()}
     if not events:  # the same processes all along: count from the first message
         cpu = {k: v - started_cpu[k] for k, v in cpu.items()}
+    threads: dict[str, float] = {}
+    if not events:  # per gateway thread, summed over both gateways
+        for g, before_t in zip(gateways, started_threads):
+            now_t = g.thread_cpu()
+            names = GATEWAY_THREADS if len(now_t) == len(GATEWAY_THREADS) else [
+                f"thread-{i}" for i in range(len(now_t))]
+            for name, a, b in zip(names, now_t, before_t + [0.0] * len(now_t)):
+                threads[name] = threads.get(name, 0.0) + a - b
     cpu["devices"] = devices_cpu
     if consumer.p is not None and consumer.p.stdin is not None:  # the paho one
         consumer.p.stdin.write("\n")
@@ -428,6 +475,8 @@ def _run(work: str, procs: list[Proc], devices: int, per_device: int, chaos: boo
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
         "seconds": span, "chaos": chaos, "events": events,
         "cpu_ms_per_msg": {k: round(1000 * v / max(1, len(seen)), 3) for k, v in cpu.items()},
+        "gateway_thread_cpu_ms_per_msg": {
+            k: round(1000 * v / max(1, len(seen)), 3) for k, v in threads.items()},
         # what the measured CPU cost would allow on two otherwise idle cores
         "rate_2_idle_cores": 2 * len(seen) / max(1e-9, sum(cpu.values())),
         "load_average_1min": os.getloadavg()[0],

@@ -173,7 +173,12 @@ def test_a_puback_with_an_error_code_marks_that_row_failed(tmp_path):
     acl = tmp_path / "acl"
     # anonymous clients may publish only for gw.device-1 (and read everything)
     acl.write_text("topic read #\ntopic readwrite hologram/devices/gw.device-1/#\n")
-    broker.config.write_text(broker.config.read_text() + f"acl_file {acl}\n")
+    # Without persistence: Debian's mosquitto 2.0.11 with it closes the connection
+    # ("Bad socket read/write") right after the PUBACK of a denied QoS 1 publication;
+    # the reset can destroy that PUBACK unread, the message is sent again on the next
+    # connection, and so on (seen: 1 run in 8 not settled within 30 s)
+    config = broker.config.read_text().replace("persistence true", "persistence false")
+    broker.config.write_text(config + f"acl_file {acl}\n")
     with broker, Gateway(name="gw", port=0, db=tmp_path / "g.db", routes=(broker.url,)) as gw:
         send(gw, CREDS[0], "allowed")    # gw.device-1
         send(gw, CREDS[1], "forbidden")  # gw.device-2: the broker answers "not authorized"
