@@ -119,7 +119,8 @@ class Cloud:
     Whether anything waits is asked of the outbox until it answers "nothing"
     (and again after each message this cloud queued): from then on a send that
     goes straight through does no outbox work at all (no SQLite, no file
-    check). Rows added to the file by other programs are not looked for.
+    check but one ``pread`` of the file's WAL-index header, which any commit by
+    any process changes: rows other programs add are waited for too).
 
     Waiting messages are delivered oldest first on ``network.connected``,
     after each successful send, and by a background thread that retries with
@@ -438,7 +439,9 @@ class Cloud:
             self._log.info("Network is down: message queued in the outbox")
             return None, self._queue(kind, payload, topics, text)
         link = self._outbox_link  # a reference read: no lock needed
-        if link is not None and not self._outbox_clear:
+        # "clear" holds while no process has committed to the outbox file since
+        # (CloudOutbox.still_empty: one pread of the WAL-index header)
+        if link is not None and not (self._outbox_clear and link.still_empty(self._destination)):
             queued_before = self._queue_count
             if link.has_pending(self._destination):
                 self._log.info("Messages are waiting: this one queued behind them")
@@ -459,8 +462,8 @@ class Cloud:
         Only for an outbox this cloud opened itself (a file) and never handed
         out: an ``Outbox`` passed in, or read from :attr:`outbox`, may be written
         by its holder, so it is asked each time. What this cloud queues makes
-        it ask again; like a cloud whose outbox file did not exist when it was
-        made, it does not watch the file for rows other programs add.
+        it ask again, and so does a commit by any process to the file
+        (``CloudOutbox.still_empty``).
         """
         spec = self._outbox_spec
         if spec is None or isinstance(spec, (str, os.PathLike)):

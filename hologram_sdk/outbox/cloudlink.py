@@ -120,6 +120,8 @@ class CloudOutbox:
         #: Why durability is off (the outbox cannot be used), or ``None``.
         self.unavailable: Optional[str] = None
         self._retry_at = 0.0
+        # destination -> the store's change stamp when it last held nothing for it
+        self._empty: dict[str, bytes] = {}
         self.path: Optional[Path] = None
         if isinstance(spec, Outbox):
             self.path = spec.path
@@ -276,11 +278,27 @@ class CloudOutbox:
             raise
         if box is None:
             return False
+        stamp = box.change_stamp()  # before the query: a commit after it changes it
+        if stamp is not None and self._empty.get(destination) == stamp:
+            return False  # nothing committed by anyone since it held nothing
         try:
-            return box.has_pending(destination)
+            pending = box.has_pending(destination)
         except OutboxCorruptError as exc:
             fresh = self._damaged(box, exc)
             return fresh is not None and fresh.has_pending(destination)
+        if pending or stamp is None:
+            self._empty.pop(destination, None)
+        else:
+            self._empty[destination] = stamp
+        return pending
+
+    def still_empty(self, destination: str) -> bool:
+        """Whether nothing can wait for ``destination``: :meth:`has_pending` said
+        so and no process has committed anything to the file since (one
+        ``pread``, no lock, no SQLite). ``False`` means "ask :meth:`has_pending`"."""
+        box = self._box
+        stamp = self._empty.get(destination)
+        return box is not None and stamp is not None and box.change_stamp() == stamp
 
     def queue(
         self,

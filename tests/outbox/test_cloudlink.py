@@ -151,3 +151,34 @@ def test_a_nudge_while_idle_starts_a_round(tmp_path):
         finally:
             box.close()
         assert server.bodies() == [b"m%d" % i for i in range(20)]
+
+
+def test_rows_another_process_adds_are_seen_after_the_outbox_said_nothing_waits(tmp_path):
+    """The cheap "still empty" answer (one pread of the WAL-index header) ends
+    with any commit by anyone: a cloud whose outbox held nothing queues behind
+    rows another program puts in the same file (a subprocess, to be sure)."""
+    import subprocess
+    import sys
+
+    from hologram_sdk.cloud.custom import CustomCloud
+
+    path = tmp_path / "o.db"
+    Outbox(path).close()
+    with RecordingServer() as server:
+        cloud = CustomCloud(None, send_host="127.0.0.1", send_port=server.port, outbox=path)
+        try:
+            assert not cloud.sendMessage("a").queued
+            link = cloud._outbox_link
+            assert link is not None and link.still_empty(server.destination)
+            other = ("import sys\nfrom hologram_sdk.outbox import Outbox\n"
+                     "with Outbox(sys.argv[1]) as box:\n"
+                     "    box.put(sys.argv[2], 'raw', b'from another program')\n")
+            subprocess.run([sys.executable, "-c", other, str(path), server.destination],
+                           check=True, timeout=30)
+            assert not link.still_empty(server.destination)
+            assert cloud.sendMessage("b").queued  # behind the other program's row
+            cloud.network.connect()
+            assert wait_for(lambda: len(server.bodies()) == 3, timeout=10)
+            assert server.bodies() == [b"a", b"from another program", b"b"]
+        finally:
+            cloud.close()
