@@ -109,6 +109,9 @@ class CloudStore:
         # Re-entrant: a transaction (see :meth:`transaction`) holds it while the
         # usual methods add rows inside it.
         self._lock = threading.RLock()
+        #: a second, read-only connection for slow reads (see :meth:`read_aside`)
+        self._side: Optional[sqlite3.Connection] = None
+        self._side_lock = threading.Lock()
         memory = self.path == ":memory:"
         try:
             if readonly:
@@ -165,6 +168,10 @@ class CloudStore:
         """Close the connection (idempotent)."""
         with self._lock:
             conn, self._conn = self._conn, None  # type: ignore[assignment]
+        with self._side_lock:
+            side, self._side = self._side, None
+        if side is not None:
+            side.close()
         if conn is not None:
             conn.close()
 
@@ -246,6 +253,23 @@ class CloudStore:
                 if not durable:
                     conn.execute("PRAGMA synchronous=FULL")
             return result
+
+    def read_aside(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` on a second, read-only connection, without the store's
+        lock: a slow read (a count over a million rows) never holds up the writes the
+        devices wait for (in WAL mode readers and the writer do not block each other).
+        What it sees is the last committed state. An in-memory or read-only store
+        reads as :meth:`run` does."""
+        if self.readonly or self.path == ":memory:":
+            return self.run(work)
+        with self._side_lock:
+            if self._side is None:
+                if self._conn is None:
+                    raise HologramError("the local cloud store is closed")
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self._side = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._side.execute("PRAGMA query_only=ON")
+            return work(self._side)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
