@@ -218,3 +218,11 @@ def test_a_framed_reply_in_pieces_ends_at_its_frame_not_at_the_close():
     finally:
         thread.join()
         server.close()
+
+
+def test_a_large_request_with_half_close_arrives_whole_before_the_end_of_stream():
+    # with the half-close the request is held back and sent with the FIN
+    payload = bytes(range(256)) * (12 * 1024)  # 3 MiB, far more than one send() writes
+    with ReplyServer(reply=b"ok") as server:
+        assert send_request(HOST, server.port, payload, 10.0, half_close=True) == b"ok"
+    assert server.requests == [payload]
