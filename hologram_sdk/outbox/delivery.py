@@ -323,10 +323,9 @@ class OutboxDelivery:
             )
             self.outbox.release(item, result.error)
             return False
-        if result_was_success(code):
+        if code is ResultCode.ERR_OK or result_was_success(code):
             self.outbox.ack(item, defer=True)  # written with the next claim, or at the end
             result.sent += 1
-            logger.debug("outbox: message %s delivered to %s", item.id, self.destination)
             self.event.broadcast(MESSAGE_SENT, item)
             return True
         if code in PERMANENT_FAILURES or (

@@ -68,10 +68,14 @@ class OutboxItem:
     #: Dead letters only: the cloud's final result code and when it came.
     code: Optional[int] = None
     failed_at: Optional[float] = None
+    #: The size as stored in its row (saves encoding the text again).
+    stored_size: Optional[int] = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         """Bytes the row stores (body plus text), as counted against ``max_bytes``."""
+        if self.stored_size is not None:
+            return self.stored_size
         return item_size(self.body, self.text)
 
     @property

@@ -117,6 +117,7 @@ def row_item(row: tuple[object, ...]) -> OutboxItem:
         body=bytes(row[3]),  # type: ignore[call-overload]
         text=None if row[4] is None else str(row[4]),
         topics=list(_topics(str(row[5]))) if row[5] else [],
+        stored_size=int(row[6]),  # type: ignore[call-overload]
         created=float(row[7]),  # type: ignore[arg-type]
         attempts=int(row[8]),  # type: ignore[call-overload]
         last_error=None if row[9] is None else str(row[9]),
