@@ -30,6 +30,13 @@ CHUNK = 4096
 WRITE_TIMEOUT = 5.0
 
 _POLL_IN = select.POLLIN | select.POLLPRI
+#: the longest single poll() in milliseconds (its argument is a C int); callers loop
+_MAX_POLL_MS = 60_000
+
+
+def _ms(seconds: float) -> int:
+    """A poll() timeout: rounded up (never a busy 0 for a short wait), at most a minute."""
+    return min(_MAX_POLL_MS, max(0, int(seconds * 1000) + 1))
 
 
 class StopRequested(Exception):
@@ -98,7 +105,7 @@ class DirectIO:
         :raises EOFError: the other end is gone
         :raises OSError: the port failed (e.g. EIO: the device was unplugged)
         """
-        events = self._command_poll.poll(max(0, int(timeout * 1000) + 1))
+        events = self._command_poll.poll(_ms(timeout))
         if not events:
             return b""
         for fd, _ in events:
@@ -145,7 +152,7 @@ class DirectIO:
                 deadline = now + timeout
             if now >= deadline:
                 raise TimeoutError(f"the port took no data for {timeout:g} s")
-            for fd, _ in self._write_poll.poll(int((deadline - now) * 1000) + 1):
+            for fd, _ in self._write_poll.poll(_ms(deadline - now)):
                 if fd == self._stop_r:
                     raise StopRequested()
 

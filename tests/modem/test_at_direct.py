@@ -214,3 +214,9 @@ def test_an_idle_channel_sleeps_in_one_wait(modem):
         assert _voluntary_switches(watcher) == before
         modem.send(b"\r\nRING\r\n")  # and it still hears the port
         assert wait_for(lambda: _voluntary_switches(watcher) > before, timeout=5.0)
+
+
+def test_a_huge_timeout_is_waited_in_bounded_polls(modem):
+    # poll() takes a C int of milliseconds: a year must not overflow it
+    with ATChannel(modem.device, timeout=365 * 86400.0) as channel:
+        assert _run(channel, modem, "AT+CSQ", b"\r\n+CSQ: 3,99\r\n", b"\r\nOK\r\n") == ["+CSQ: 3,99"]
