@@ -61,9 +61,9 @@ traffic_logger = logger.getChild("traffic")
 
 #: the longest wait between retries of a command the SIM answered "busy", seconds
 SIM_BUSY_CAP = 8.0
-#: while commands run, how often the parked watcher looks whether the port is idle
-#: again, seconds (commands do not wake it: that would be a thread hop per command)
-WATCH_RESUME = 0.05
+#: the longest the parked watcher sleeps without looking at the channel, seconds
+#: (a command's end wakes it at once; this only bounds the wait)
+WATCH_RESUME = 1.0
 
 def _default_opener(url: str, baudrate: int, timeout: float) -> SerialLike:
     return open_port(url, baudrate, timeout)
@@ -366,6 +366,9 @@ class ATChannel:
                     if self._busy:
                         self._busy = False
                         self._cond.notify_all()  # close() may wait for the port
+                        # the watcher reads again at once: a URC (+UUSORD after a
+                        # send) must not wait for the next command
+                        self._park.notify()
             final = pending.final
             assert final is not None
             if not final.success:

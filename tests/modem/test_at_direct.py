@@ -208,7 +208,7 @@ def test_an_idle_channel_sleeps_in_one_wait(modem):
     with ATChannel(modem.device, timeout=5.0) as channel:
         assert _run(channel, modem, "AT", b"\r\nOK\r\n") == []
         watcher = next(t for t in threading.enumerate() if t.name.startswith("at-reader"))
-        time.sleep(0.3)  # past the parked watcher's look-again interval
+        time.sleep(0.3)  # the watcher is back in its poll (woken by the command's end)
         before = _voluntary_switches(watcher)
         time.sleep(0.5)
         assert _voluntary_switches(watcher) == before
