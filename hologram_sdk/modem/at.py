@@ -64,6 +64,9 @@ SIM_BUSY_CAP = 8.0
 #: the longest the parked watcher sleeps without looking at the channel, seconds
 #: (a command's end wakes it at once; this only bounds the wait)
 WATCH_RESUME = 1.0
+#: the longest a command waits for the URC handlers to finish with the URCs
+#: that came before its answer, seconds (a slow handler delays it this much)
+URC_ORDER_WAIT = 2.0
 
 def _default_opener(url: str, baudrate: int, timeout: float) -> SerialLike:
     return open_port(url, baudrate, timeout)
@@ -90,6 +93,11 @@ UrcHandler = Callable[[URC], Any]
 
 class ATChannel:
     """One AT command port: one command in flight, URCs on their own thread.
+
+    A command returns once the handlers are done with the URCs that came before
+    its answer (at most :data:`URC_ORDER_WAIT` later; not when a handler itself
+    sends the command): a ``+UUSOCL: 1`` of an old connection is handled before
+    ``AT+USOCR`` hands out id 1 again.
 
     URCs wait for the dispatcher in a queue of at most :attr:`max_urcs`; a
     modem flooding them past that has the newest dropped (counted in
@@ -154,6 +162,9 @@ class ATChannel:
         self._reader: Optional[threading.Thread] = None
         self._dispatcher: Optional[threading.Thread] = None
         self._urcs: queue.Queue[Optional[URC]] = queue.Queue()
+        self._urcs_queued = 0  # URCs put in the queue since open()
+        self._urcs_handled = 0  # URCs the dispatcher finished with since open()
+        self._handled = threading.Condition()
         #: URCs waiting for the dispatcher at most; more are dropped (a flooding modem)
         self.max_urcs = 1024
         #: URCs dropped because the queue was full
@@ -206,6 +217,7 @@ class ATChannel:
             self._raw_left = 0
             self._raw_parts = []
             self._urcs = queue.Queue()
+            self._urcs_queued = self._urcs_handled = 0
             self._reader = threading.Thread(
                 target=self._read_loop if self._io is None else self._watch_loop,
                 name=f"at-reader {self.url}",
@@ -247,6 +259,8 @@ class ATChannel:
         if reader is not None and reader is not threading.current_thread():
             reader.join(5.0)
         self._urcs.put(None)
+        with self._handled:  # a command waiting for URC handlers: stop waiting
+            self._handled.notify_all()
         if dispatcher is not None and dispatcher is not threading.current_thread():
             dispatcher.join(5.0)
         if io is not None:
@@ -363,17 +377,30 @@ class ATChannel:
             finally:
                 with self._cond:
                     self._pending = None
+                    urcs_before = self._urcs_queued
                     if self._busy:
                         self._busy = False
                         self._cond.notify_all()  # close() may wait for the port
                         # the watcher reads again at once: a URC (+UUSORD after a
                         # send) must not wait for the next command
                         self._park.notify()
-            final = pending.final
-            assert final is not None
-            if not final.success:
-                raise error_for(command, final)
-            return list(pending.lines)
+        self._await_urcs(urcs_before)
+        final = pending.final
+        assert final is not None
+        if not final.success:
+            raise error_for(command, final)
+        return list(pending.lines)
+
+    def _await_urcs(self, count: int) -> None:
+        """Wait (bounded) until the dispatcher handled the first ``count`` URCs."""
+        if self._urcs_handled >= count or threading.current_thread() is self._dispatcher:
+            return
+        with self._handled:
+            done = self._handled.wait_for(
+                lambda: self._urcs_handled >= count or self._stopping, URC_ORDER_WAIT
+            )
+        if not done:
+            logger.debug("URC handlers still busy after %.1f s: not waiting", URC_ORDER_WAIT)
 
     def _take_port(self, io: DirectIO) -> None:
         """Make the command's thread the port's reader (callers hold the lock).
@@ -584,6 +611,7 @@ class ATChannel:
             self._say("urcs", "URC queue full (%d): dropped %s", self.max_urcs, urc.name)
             return
         self._urcs.put(urc)
+        self._urcs_queued += 1
 
     def _say(self, what: str, message: str, *args: object) -> None:
         """A warning at most every 5 s per kind; the lines held back are counted."""
@@ -701,3 +729,6 @@ class ATChannel:
                     handler(urc)
                 except Exception:
                     logger.exception("URC handler %r raised on %s", handler, urc.name)
+            with self._handled:
+                self._urcs_handled += 1
+                self._handled.notify_all()

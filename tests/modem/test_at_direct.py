@@ -220,3 +220,43 @@ def test_a_huge_timeout_is_waited_in_bounded_polls(modem):
     # poll() takes a C int of milliseconds: a year must not overflow it
     with ATChannel(modem.device, timeout=365 * 86400.0) as channel:
         assert _run(channel, modem, "AT+CSQ", b"\r\n+CSQ: 3,99\r\n", b"\r\nOK\r\n") == ["+CSQ: 3,99"]
+
+
+def test_urcs_before_an_answer_are_handled_before_the_command_returns(modem):
+    # the old connection's close must be handled before its id is handed out again
+    handled = []
+
+    def slow_handler(urc):
+        time.sleep(0.3)
+        handled.append(urc.line)
+
+    with ATChannel(modem.device, timeout=5.0, on_urc=slow_handler) as channel:
+        lines = _run(channel, modem, "AT+USOCR=6",
+                     b"\r\n+UUSOCL: 1\r\n", b"\r\n+USOCR: 1\r\n\r\nOK\r\n")
+        assert handled == ["+UUSOCL: 1"]
+        assert lines == ["+USOCR: 1"]
+
+
+def test_a_urc_handler_may_send_a_command_itself(modem):
+    answers = []
+
+    def handler(urc):
+        if urc.name == "+CMTI":
+            answers.append(channel.command("AT+CPMS?"))
+
+    def play():
+        modem.expect(b"AT\r")
+        modem.send(b'\r\n+CMTI: "SM",1\r\n', b"\r\nOK\r\n")
+        modem.expect(b"AT+CPMS?\r")  # sent by the handler, on the dispatcher thread
+        modem.send(b"\r\n+CPMS: 1,20,1,20,1,20\r\n\r\nOK\r\n")
+
+    with ATChannel(modem.device, timeout=5.0, on_urc=handler) as channel:
+        thread = threading.Thread(target=play)
+        thread.start()
+        try:
+            lines = channel.command("AT")
+        finally:
+            thread.join(10)
+        assert lines == []
+        assert wait_for(lambda: answers, timeout=5.0)
+        assert answers == [["+CPMS: 1,20,1,20,1,20"]]
