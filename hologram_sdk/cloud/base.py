@@ -452,6 +452,12 @@ class Cloud:
         except (CloudConnectionError, CloudTimeoutError) as exc:
             self._log.info("Send failed (%s): message queued in the outbox", exc)
             return None, self._queue(kind, payload, topics, text)
+        if is_complete is not None and not reply.strip():
+            # closed with no answer (e.g. the cloud stopped mid-request): it may not
+            # have stored it, so it is kept and sent again (at least once, as the
+            # outbox's replay does with ERR_UNKNOWN)
+            self._log.info("The cloud closed without answering: message queued in the outbox")
+            return None, self._queue(kind, payload, topics, text)
         if link is not None and not self._outbox_clear:
             link.wake()
         return reply, None

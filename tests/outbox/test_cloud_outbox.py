@@ -25,7 +25,7 @@ from hologram_sdk.cloud.hologram import ERR_AUTHINVALID, ERR_OK, ERR_QUEUED, Hol
 from hologram_sdk.emulator.cloud import CloudStore, LocalCloud
 from hologram_sdk.outbox import Outbox
 from tests.support.net import free_port, wait_for
-from tests.support.servers import RecordingServer
+from tests.support.servers import RecordingServer, ReplyServer
 
 SEED = {"cloud_id": "ab12", "cloud_key": "cd34"}
 HOST = "127.0.0.1"
@@ -387,3 +387,25 @@ def test_sigkill_again_and_again_through_a_flapping_cloud_loses_no_accepted_mess
     assert answers["-2"] > 100, summary
     assert set(counts) <= {f"m{i}" for i in tried}
     assert len(accepted) >= total - kills  # the run covered (nearly) everything
+
+
+def test_a_cloud_that_closes_without_answering_gets_the_message_again(tmp_path):
+    """Closed after reading the request, before any reply byte: the cloud may not have
+    stored it, so it is queued (ERR_QUEUED) and sent again, not given up as -1."""
+    answers = iter([None, 0])  # the first connection is closed unanswered, then [0,0]
+    with ReplyServer(answer=lambda index, body: next(answers)) as server:
+        cloud = hologram(server.port, tmp_path / "o.db")
+        try:
+            assert cloud.sendMessage("once", timeout=5) == ERR_QUEUED
+            assert cloud.outbox.count() == 1
+            cloud.network.connect()  # the link is up: deliver what waits
+            assert wait_for(lambda: cloud.outbox.count() == 0, timeout=10)
+        finally:
+            cloud.close()
+        assert [b.count(b"once") for b in server.bodies()] == [1, 1]  # sent twice
+    with ReplyServer(answer=lambda index, body: None) as server:
+        direct = hologram(server.port, False)
+        try:
+            assert int(direct.sendMessage("no outbox", timeout=5)) == -1  # unknown, as before
+        finally:
+            direct.close()
