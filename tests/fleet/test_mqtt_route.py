@@ -183,9 +183,12 @@ def test_a_puback_with_an_error_code_marks_that_row_failed(tmp_path):
         send(gw, CREDS[0], "allowed")    # gw.device-1
         send(gw, CREDS[1], "forbidden")  # gw.device-2: the broker answers "not authorized"
         send(gw, CREDS[0], "allowed too")
-        wait_until(lambda: gw.route_status()[0].pending == 0, what="all settled")
+        # mosquitto 2.0.11 also drops the connection after a denied publication's
+        # PUBACK without persistence, less often: each reconnect sends the denied one
+        # again until its PUBACK is read before the reset (under load: up to ~30 s)
+        wait_until(lambda: gw.route_status()[0].pending == 0, timeout=90, what="all settled")
         status = gw.route_status()[0]
-        assert (status.forwarded, status.failed, status.up) == (2, 1, True)
+        assert (status.forwarded, status.failed) == (2, 1)
         state, reason = gw.ledger.states("message", [2])[2][status.name]
         assert state == "failed" and "Not authorized" in reason
 
