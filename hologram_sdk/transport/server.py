@@ -34,10 +34,12 @@ the events; it reads and writes the sockets itself and calls
 from __future__ import annotations
 
 import logging
+import math
 import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Generic, Optional, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -55,11 +57,24 @@ class Connection:
     def __init__(self, sock: socket.socket, peer: str, deadline: Optional[float]) -> None:
         self.sock = sock
         self.peer = peer
-        self.deadline = deadline
+        #: told of every new deadline (set by the loop that serves this connection)
+        self._deadline_moved: Optional[Callable[[float], None]] = None
+        self._deadline = deadline
         #: :func:`time.monotonic` time the connection was accepted
         self.opened = time.monotonic()
         #: the client's address without the port (set by the loop)
         self.source = ""
+
+    @property
+    def deadline(self) -> Optional[float]:
+        """:func:`time.monotonic` time at which the handler's ``expired`` is called."""
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, when: Optional[float]) -> None:
+        self._deadline = when
+        if when is not None and self._deadline_moved is not None:
+            self._deadline_moved(when)
 
     def total_deadline(self, idle: float, total: Optional[float]) -> float:
         """``idle`` seconds from now, but never past ``total`` seconds after it opened
@@ -142,6 +157,8 @@ class SelectorServer(Generic[C]):
         self._per_source: dict[str, int] = {}
         #: connections closed to make room for new clients
         self.evictions = 0
+        #: the earliest deadline of any connection (inf: none); may be early, never late
+        self._scan_at = math.inf
         self._closed = False
         self._close_lock = threading.Lock()
         self._selector = selectors.DefaultSelector()
@@ -234,8 +251,15 @@ class SelectorServer(Generic[C]):
         finally:
             self._cleanup()
 
+    def _deadline_moved(self, when: float) -> None:
+        if when < self._scan_at:
+            self._scan_at = when
+
     def _next_timeout(self) -> Optional[float]:
-        deadlines = [c.deadline for c in self._connections.values() if c.deadline is not None]
+        # O(1) per turn: the earliest deadline is kept up to date (not found by
+        # looking at every connection, which made each event cost more with
+        # every open connection)
+        deadlines = [] if self._scan_at == math.inf else [self._scan_at]
         if not self._accepting and self._evict_after is not None and self._connections:
             # at the cap: wake when the oldest connection may make room
             deadlines.append(
@@ -302,6 +326,9 @@ class SelectorServer(Generic[C]):
             conn = self._handler.accepted(sock, peer_name(address))
             conn.source = str(address[0]) if isinstance(address, tuple) else str(address)
             self._connections[sock.fileno()] = conn
+            conn._deadline_moved = self._deadline_moved
+            if conn.deadline is not None:
+                self._deadline_moved(conn.deadline)
             self._per_source[conn.source] = self._per_source.get(conn.source, 0) + 1
             self._selector.register(sock, selectors.EVENT_READ, conn)
             if (
@@ -322,10 +349,17 @@ class SelectorServer(Generic[C]):
             self._selector.register(self._listener, selectors.EVENT_READ, None)
             self._accepting = True
         now = time.monotonic()
+        if now < self._scan_at:
+            return
+        self._scan_at = math.inf  # found again below; expired() may set new deadlines
         for conn in list(self._connections.values()):
-            if conn.deadline is not None and conn.deadline <= now:
-                if conn.sock.fileno() in self._connections:
-                    self._handler.expired(self, conn)
+            when = conn.deadline
+            if when is None or conn.sock.fileno() not in self._connections:
+                continue
+            if when <= now:
+                self._handler.expired(self, conn)
+            elif when < self._scan_at:
+                self._scan_at = when
 
     def _cleanup(self) -> None:
         self._closed = True
