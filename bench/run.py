@@ -129,9 +129,8 @@ def _last_json(text: str) -> dict[str, Any]:
     return {"error": "no result from worker: " + text.strip()[-300:]}
 
 
-def run_worker(python: str, scenario: str, impl: str, params: dict[str, Any],
-               cap_s: float) -> dict[str, Any]:
-    cmd = [python, WORKER, scenario, impl, json.dumps(params)]
+def _run_fresh(cmd: list[str], impl: str, cap_s: float) -> dict[str, Any]:
+    """``cmd`` in a fresh process with its own state directory; its last JSON line."""
     try:
         with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_s,
@@ -142,6 +141,12 @@ def run_worker(python: str, scenario: str, impl: str, params: dict[str, Any],
     if "error" in result and proc.stderr.strip():
         result["stderr"] = proc.stderr.strip()[-500:]
     return result
+
+
+def run_worker(python: str, scenario: str, impl: str, params: dict[str, Any],
+               cap_s: float) -> dict[str, Any]:
+    """One ``bench/worker.py`` measurement."""
+    return _run_fresh([python, WORKER, scenario, impl, json.dumps(params)], impl, cap_s)
 
 
 def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
@@ -207,17 +212,7 @@ def _run_inbound(python: str, impl: str, params: dict[str, Any], state: str
 def run_module(python: str, impl: str, module: str, argv: list[str], cap_s: float
                ) -> dict[str, Any]:
     """A bench module (``bench/<module>``) run with ``--json`` in a fresh process."""
-    cmd = [python, os.path.join(HERE, module), *argv]
-    try:
-        with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap_s,
-                                  env=_env(impl, state), cwd=HERE)
-    except subprocess.TimeoutExpired:
-        return {"error": f"capped: no result within {cap_s:.0f} s", "capped": True}
-    result = _last_json(proc.stdout)
-    if "error" in result and proc.stderr.strip():
-        result["stderr"] = proc.stderr.strip()[-500:]
-    return result
+    return _run_fresh([python, os.path.join(HERE, module), *argv], impl, cap_s)
 
 
 #: the deep table of the localcloud scenario: 1M in a full run, 100k with --quick
