@@ -82,6 +82,11 @@ def idle(impl: str, params: dict) -> dict:
     return {"cpu_percent": 100.0 * (cpu1 - cpu0) / (wall1 - wall0), "wall_s": wall1 - wall0}
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def inbound(impl: str, params: dict) -> dict:
     """A listener fed by senders in another process.
 
@@ -118,6 +123,7 @@ def inbound(impl: str, params: dict) -> dict:
 
     try:
         _emit("READY")
+        cpu_start = _cpu_seconds()
         command: list[str] = []
         waiting = threading.Thread(target=lambda: command.extend(sys.stdin.readline().split()),
                                    daemon=True)
@@ -131,10 +137,12 @@ def inbound(impl: str, params: dict) -> dict:
             take()
             time.sleep(0.005)
         take()
+        cpu = _cpu_seconds() - cpu_start
     finally:
         cloud.event.unsubscribe("message.received", on_message)
         _close_inbound(cloud)
     return {
+        "cpu_s": cpu,  # the listener process's CPU (all threads) while messages came
         "messages": messages,
         "undecodable": undecodable,
         "events": len(arrivals),
