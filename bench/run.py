@@ -211,7 +211,7 @@ def _run_inbound(python: str, impl: str, params: dict[str, Any], state: str
 
 def run_module(python: str, impl: str, module: str, argv: list[str], cap_s: float
                ) -> dict[str, Any]:
-    """A bench module (``bench/<module>``) run with ``--json`` in a fresh process."""
+    """A bench module (``bench/<module>``) run in a fresh process; its last JSON line."""
     return _run_fresh([python, os.path.join(HERE, module), *argv], impl, cap_s)
 
 
@@ -293,17 +293,8 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
         # (same run, same local cloud), and put/replay at each queue depth
         params = {"messages": 1000 if it < 0 else (2000 if q else 10000),
                   "depths": [] if it < 0 else outbox_depths, "puts": 500, "replays": 2000}
-        cmd = [python, os.path.join(HERE, "outbox_bench.py"), "--worker", json.dumps(params)]
-        try:
-            with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                                      env=_env(impl, state), cwd=HERE)
-        except subprocess.TimeoutExpired:
-            return {"error": "capped: no result within 600 s", "capped": True}
-        result = _last_json(proc.stdout)
-        if "error" in result and proc.stderr.strip():
-            result["stderr"] = proc.stderr.strip()[-500:]
-        return result
+        return run_module(python, impl, "outbox_bench.py", ["--worker", json.dumps(params)],
+                          600)
 
     def outbox_scale() -> list[tuple[Metric, str]]:
         rows: list[tuple[Metric, str]] = []
@@ -351,20 +342,9 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
     def fleet(chaos: bool) -> Callable[[str, str, int], dict[str, Any]]:
         def one(impl: str, python: str, it: int) -> dict[str, Any]:
             devices, per = (100, 2) if it < 0 else (1000, 5 if q else 20)
-            cmd = [python, os.path.join(HERE, "fleet_bench.py"), "--json",
-                   "--devices", str(devices), "--per-device", str(per)]
-            if chaos:
-                cmd.append("--chaos")
-            try:
-                with tempfile.TemporaryDirectory(prefix="hologram-bench-state-") as state:
-                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
-                                          env=_env(impl, state), cwd=HERE)
-            except subprocess.TimeoutExpired:
-                return {"error": "capped: no result within 900 s", "capped": True}
-            result = _last_json(proc.stdout)
-            if "error" in result and proc.stderr.strip():
-                result["stderr"] = proc.stderr.strip()[-500:]
-            return result
+            argv = ["--json", "--devices", str(devices), "--per-device", str(per)]
+            return run_module(python, impl, "fleet_bench.py",
+                              argv + (["--chaos"] if chaos else []), 900)
         return one
 
     def fleet_metrics(chaos: bool) -> list[Metric]:

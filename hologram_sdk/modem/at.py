@@ -27,7 +27,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, NoReturn, Optional, Union
 
 from hologram_sdk.base.backoff import Backoff
 from hologram_sdk.base.errors import (
@@ -429,25 +429,35 @@ class ATChannel:
             return
         with self._cond:
             while True:
-                if pending.final is not None or (prompt and pending.prompt):
+                left = self._time_left(pending, deadline, wait, prompt=prompt)
+                if left is None:
                     return
-                self._raise_if_dead()
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._timed_out(pending, wait, prompt=prompt)
                 self._cond.wait(left)
+
+    def _time_left(
+        self, pending: _Pending, deadline: float, wait: float, *, prompt: bool
+    ) -> Optional[float]:
+        """None once the answer (or the prompt) is in, else the seconds left to wait.
+
+        :raises ModemUnpluggedError: the port died
+        :raises ModemTimeoutError: the deadline passed
+        """
+        if pending.final is not None or (prompt and pending.prompt):
+            return None
+        self._raise_if_dead()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            self._timed_out(pending, wait, prompt=prompt)
+        return left
 
     def _read_answer(
         self, io: DirectIO, pending: _Pending, deadline: float, wait: float, *, prompt: bool
     ) -> None:
         """Read the port in this thread until the answer (or the prompt) is in."""
         while True:
-            if pending.final is not None or (prompt and pending.prompt):
+            left = self._time_left(pending, deadline, wait, prompt=prompt)
+            if left is None:
                 return
-            self._raise_if_dead()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._timed_out(pending, wait, prompt=prompt)
             try:
                 data = io.read(left)
             except StopRequested:
@@ -459,7 +469,7 @@ class ATChannel:
             if data:
                 self.feed(data)
 
-    def _timed_out(self, pending: _Pending, wait: float, *, prompt: bool) -> None:
+    def _timed_out(self, pending: _Pending, wait: float, *, prompt: bool) -> NoReturn:
         if prompt and pending.expect_prompt:
             # abandon the text entry so the modem leaves prompt mode
             try:
