@@ -10,8 +10,9 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from hologram_sdk.base.digits import is_digits
 from hologram_sdk.base.errors import (
@@ -32,14 +33,13 @@ if TYPE_CHECKING:  # the transport layer is imported on first use: `import Holog
     from hologram_sdk.network.cellular_modem import CellularModem
     from hologram_sdk.outbox import Outbox, OutboxItem
     from hologram_sdk.outbox.cloudlink import CloudOutbox, OutboxSpec
+    from hologram_sdk.transport.client import TcpClient
     from hologram_sdk.transport.listener import InboundListener
     from hologram_sdk.transport.tcp import CompletionCheck, Transport
 
 logger = logging.getLogger(__name__)
 
 PortLike = Union[int, str, None]
-
-_send_request: Optional[Transport] = None  # cloud.transport.send_request, once loaded
 
 #: what ``Cloud.version`` answers: the API level of hologram-python 0.10.x, which
 #: reports this string there (code comparing it keeps working); the SDK's own
@@ -170,6 +170,7 @@ class Cloud:
         self._receive_host = _validate_host("receive_host", receive_host)
         self._receive_port = validate_port("receive_port", receive_port)
         self._transport = transport
+        self._tcp: Optional[TcpClient] = None  # the plain TCP transport, made on first use
         options = {
             "idle_timeout": inbound_idle_timeout,
             "max_message_size": inbound_max_message_size,
@@ -213,6 +214,10 @@ class Cloud:
         self._queue_count = 0
         self._outbox_handed_out = False  # the ``outbox`` property was read
         self._periodic: Any = None
+        # holds the cloud weakly: a cloud dropped without close() is freed at
+        # once, with the sockets its transport keeps between sends (no cycle
+        # left for the garbage collector)
+        self._network_hook = _weakly(self, Cloud._on_network_connected)
         if enable_inbound:
             self.openReceiveSocket()
         if outbox is not False:
@@ -224,7 +229,7 @@ class Cloud:
             except BaseException:
                 self.closeReceiveSocket()
                 raise
-            self.event.subscribe(NETWORK_CONNECTED, self._on_network_connected)
+            self.event.subscribe(NETWORK_CONNECTED, self._network_hook)
 
     # --- properties ----------------------------------------------------------
 
@@ -383,12 +388,14 @@ class Cloud:
     def _current_transport(self) -> Transport:
         transport = self._transport_override()
         if transport is None:
-            global _send_request
-            if _send_request is None:  # the TCP transport, loaded on the first send
-                from hologram_sdk.transport.tcp import send_request
+            transport = self._tcp
+            if transport is None:  # the TCP transport, loaded on the first send
+                from hologram_sdk.transport.client import TcpClient
 
-                _send_request = send_request
-            transport = _send_request
+                with self._outbox_lock:
+                    if self._tcp is None:
+                        self._tcp = TcpClient()
+                    transport = self._tcp
         return transport
 
     def _link_outbox(self, spec: OutboxSpec) -> CloudOutbox:
@@ -505,7 +512,7 @@ class Cloud:
         host, port = self._send_host, self._send_port
         if not host or not port:
             self._require_send_address()
-        transport = self._transport or self.network.transport or _send_request
+        transport = self._transport or self.network.transport or self._tcp
         if transport is None:
             transport = self._current_transport()
         if self._log.isEnabledFor(logging.INFO):
@@ -627,17 +634,31 @@ class Cloud:
         with self._outbox_lock:
             link, self._outbox_link = self._outbox_link, None
             self._outbox_spec = False  # a closed cloud opens no outbox again
-        self.event.unsubscribe(NETWORK_CONNECTED, self._on_network_connected)
+        self.event.unsubscribe(NETWORK_CONNECTED, self._network_hook)
         if link is not None:
             link.close()
         self.closeReceiveSocket()
         self.network.close()
+        if self._tcp is not None:
+            self._tcp.close()
 
     def __enter__(self) -> Cloud:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _weakly(cloud: Cloud, method: Callable[[Cloud], object]) -> Callable[[], None]:
+    """``method`` of ``cloud`` as a callback that does not keep ``cloud`` alive."""
+    ref = weakref.ref(cloud)
+
+    def call() -> None:
+        target = ref()
+        if target is not None:
+            method(target)
+
+    return call
 
 
 def _default_outbox() -> str:

@@ -117,7 +117,8 @@ class CustomCloud(Cloud):
             return SendReply(queued=True, item=item)
         assert reply is not None
         self.event.broadcast(MESSAGE_SENT, message)
-        return SendReply(reply.decode("utf-8", "replace"))
+        # str's own constructor: a sent reply keeps the class's defaults
+        return str.__new__(SendReply, reply.decode("utf-8", "replace"))
 
     def sendSMS(self, destination_number: str, message: str, *args: Any, **kwargs: Any) -> Any:
         """SMS go through the Hologram cloud only.

@@ -166,7 +166,7 @@ class NetworkManager:
         :class:`~hologram_sdk.base.errors.CloudConnectionError`, so nothing leaks
         out through another route and the outbox keeps the message.
         """
-        if not self.serial_mode:
+        if self._agnostic or not self.serial_mode:  # (the first test: each send asks)
             return None
         transport = self._link().transport
         return transport if transport is not None else _link_down

@@ -14,6 +14,7 @@ from hologram_sdk.base.errors import ConfigurationError
 from hologram_sdk.outbox.item import OutboxItem
 from hologram_sdk.transport.tcp import (
     Connector,
+    Releaser,
     Transport,
     connect_tcp,
     literal_family,
@@ -56,7 +57,7 @@ def tcp_send(
     transport: Optional[Transport] = None,
     connect: Optional[Connector] = None,
     after_send: Optional[Callable[[], object]] = None,
-    release: Optional[Callable[[socket.socket], object]] = None,
+    release: Optional[Releaser] = None,
 ) -> ResultCode:
     """Deliver one row over TCP to its destination, as the clouds do.
 
@@ -174,7 +175,7 @@ class TcpSender:
         if literal_family(address[0]) is not None:
             self._next = address
 
-    def _retire(self, sock: socket.socket) -> None:
+    def _retire(self, sock: socket.socket, ended: bool) -> None:
         """Keep a used socket to close while the server works on the next request."""
         self._close_retired()
         self._retired = sock

@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 CompletionCheck = Callable[[bytes, bool], bool]
 #: ``connect((host, port), timeout)``: an open, connected socket (``socket.create_connection``).
 Connector = Callable[[tuple[str, int], float], socket.socket]
+#: ``release(sock, ended)``: takes a used socket (see :func:`send_request`).
+Releaser = Callable[[socket.socket, bool], object]
 
 _RECV_SIZE = 4096
 
@@ -82,7 +84,7 @@ def send_request(
     half_close: bool = False,
     connect: Optional[Connector] = None,
     after_send: Optional[Callable[[], object]] = None,
-    release: Optional[Callable[[socket.socket], object]] = None,
+    release: Optional[Releaser] = None,
 ) -> bytes:
     """Send ``payload`` on a fresh TCP connection and return the reply.
 
@@ -105,8 +107,10 @@ def send_request(
     :param after_send: called once the payload is written, before the reply is
         awaited (work that may overlap the server's, e.g. the next connect);
         the time it takes is added to the deadline
-    :param release: takes the socket once the exchange is over and closes it
-        itself, e.g. later, when the close is not in anyone's way
+    :param release: ``release(sock, ended)`` takes the socket once the exchange
+        is over and closes it itself, e.g. later, when the close is not in
+        anyone's way; ``ended`` is true when the reply was read to the
+        peer's close
     :returns: the reply bytes (possibly empty when the peer closed silently)
     :raises CloudConnectionError: refused, reset, unreachable, unknown host
     :raises CloudTimeoutError: no connection or no reply byte before the deadline
@@ -125,8 +129,10 @@ def send_request(
         ) from exc
     except OSError as exc:
         raise CloudConnectionError(f"cannot connect to {host}:{port}: {exc}") from exc
+    ended = False
     try:
-        return _exchange(sock, payload, deadline, is_complete, half_close, after_send)
+        data, ended = _exchange(sock, payload, deadline, is_complete, half_close, after_send)
+        return data
     except (socket.timeout, TimeoutError) as exc:
         raise CloudTimeoutError(f"no reply from {host}:{port} within {timeout:g} s") from exc
     except _Partial as partial:
@@ -139,7 +145,7 @@ def send_request(
         if release is None:
             sock.close()
         else:
-            release(sock)
+            release(sock, ended)
 
 
 class _Partial(Exception):
@@ -189,9 +195,10 @@ def _exchange(
     is_complete: Optional[CompletionCheck],
     half_close: bool,
     after_send: Optional[Callable[[], object]] = None,
-) -> bytes:
+) -> tuple[bytes, bool]:
     """Write ``payload``, read the reply (see :func:`send_request`).
 
+    :returns: the reply, and whether it was read to the peer's close
     :raises _Partial: the deadline passed with part of a reply
     :raises socket.timeout: the deadline passed with none
     :raises OSError: the connection failed
@@ -228,7 +235,7 @@ def _exchange(
         while chunk:
             data += chunk
             if is_complete is not None and is_complete(data, False):
-                return data
+                return data, False
             chunk = None
             if _DIRECT_FD:  # more, or the close, often came with it
                 try:
@@ -238,7 +245,7 @@ def _exchange(
             if chunk is None:  # nothing yet: wait for it
                 in_force = _tighten(sock, deadline, in_force)
                 chunk = sock.recv(_RECV_SIZE)
-        return data
+        return data, True
     except (socket.timeout, TimeoutError):
         if data:
             raise _Partial(data) from None

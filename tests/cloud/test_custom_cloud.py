@@ -79,8 +79,8 @@ def test_events_belong_to_one_cloud():
 
 
 def test_failing_callback_does_not_break_the_send():
-    with ReplyServer(reply=b"ok") as server:
-        cloud = CustomCloud(None, send_host=HOST, send_port=server.port)
+    with ReplyServer(reply=b"ok") as server, \
+            CustomCloud(None, send_host=HOST, send_port=server.port) as cloud:
 
         def broken():
             raise RuntimeError("callback bug")

@@ -173,12 +173,14 @@ def test_after_send_does_not_stretch_a_silent_servers_timeout_beyond_its_own_tim
 
 
 def test_release_takes_the_socket_instead_of_a_close():
-    kept: list[socket.socket] = []
+    kept: list[tuple[socket.socket, bool]] = []
     with ReplyServer(reply=b"[0,0]") as server:
-        send_request(HOST, server.port, b"{}\r\r", 2.0, _complete, release=kept.append)
-    (sock,) = kept
+        send_request(HOST, server.port, b"{}\r\r", 2.0, _complete,
+                     release=lambda sock, ended: kept.append((sock, ended)))
+    ((sock, ended),) = kept
     try:
         assert sock.fileno() >= 0  # still open: the caller closes it
+        assert not ended  # the reply was whole at its ']', before the server's close
     finally:
         sock.close()
 

@@ -34,7 +34,7 @@ class ReplyServer:
     leaves. ``read_timeout`` bounds the wait for a request (None: until closed),
     so a connection opened early and never used does not stall the next one.
     ``port=0`` picks a free port; a given port is reused (SO_REUSEADDR), so a
-    test can stop and restart "the cloud" on one port.
+    test can stop and restart "the cloud" on one port. ``host`` may be ``::1``.
     """
 
     def __init__(
@@ -47,6 +47,7 @@ class ReplyServer:
         read_timeout: Optional[float] = None,
         linger: float = 0.0,
         request_size: Optional[int] = None,
+        host: str = HOST,
     ) -> None:
         self.reply = reply
         self.answer = answer
@@ -58,7 +59,8 @@ class ReplyServer:
         self.connections = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._listener = socket.create_server((HOST, port), backlog=128)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, port), family=family, backlog=128)
         self.port = int(self._listener.getsockname()[1])
         self._stop_r, self._stop_w = socket.socketpair()
         self._sel = selectors.DefaultSelector()
