@@ -662,9 +662,9 @@ def _weakly(cloud: Cloud, method: Callable[[Cloud], object]) -> Callable[[], Non
 
 
 def _default_outbox() -> str:
-    from hologram_sdk.outbox.item import default_path  # light: no sqlite3
+    from hologram_sdk.base.paths import OUTBOX_FILE, state_path  # strings: no pathlib
 
-    return os.fspath(default_path())
+    return state_path(OUTBOX_FILE)
 
 
 def _decode(data: bytes) -> str:

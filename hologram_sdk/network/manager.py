@@ -14,9 +14,9 @@ from hologram_sdk.base.errors import (
     UnknownInterfaceError,
 )
 from hologram_sdk.base.events import NETWORK_CONNECTED, NETWORK_DISCONNECTED, Event
-from hologram_sdk.modem.registry import driver_for_interface, interface_names
 
 if TYPE_CHECKING:
+    from hologram_sdk.modem.registry import ModemDriver
     from hologram_sdk.network.cellular import Cellular
     from hologram_sdk.network.cellular_modem import CellularModem
 
@@ -67,9 +67,7 @@ class NetworkManager:
     ) -> None:
         name = "" if network is None else network
         known_010 = name == CELLULAR_010 or name in STUB_INTERFACES_010
-        if not isinstance(name, str) or (
-            name and not known_010 and driver_for_interface(name) is None
-        ):
+        if not isinstance(name, str) or (name and not known_010 and _driver_for(name) is None):
             valid = ", ".join(repr(n) for n in supported_interfaces())
             raise UnknownInterfaceError(f"Invalid network type: {network}; valid: {valid}")
         self._log = logger.getChild(type(self).__name__)
@@ -355,7 +353,7 @@ class NetworkManager:
 
     def _default_modem(self) -> CellularModem:
         """The interface's modem class on its default device, or the one found on USB."""
-        driver = driver_for_interface(self._interface)
+        driver = _driver_for(self._interface)
         if driver is None:  # 0.10's 'cellular': whichever modem is plugged in
             return self._discover_modem()
         cls = driver.load()
@@ -447,4 +445,17 @@ def supported_interfaces() -> list[str]:
     """Every network name accepted, sorted: ``''``, ``cellular-<driver>`` for each
     registered driver, and 0.10's ``cellular`` (the first modem found on USB),
     ``ethernet``, ``wifi`` and ``ble``."""
+    from hologram_sdk.modem.registry import interface_names
+
     return sorted(["", CELLULAR_010, *STUB_INTERFACES_010, *interface_names()])
+
+
+def _driver_for(interface: str) -> Optional[ModemDriver]:
+    """The registry's driver for ``interface`` (``cellular-<name>``), or None.
+
+    The registry (with the modem profiles and ``dataclasses``) is loaded only
+    for a cellular interface: a cloud in non-network mode never needs it.
+    """
+    from hologram_sdk.modem.registry import driver_for_interface
+
+    return driver_for_interface(interface)

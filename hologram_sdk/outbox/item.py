@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from hologram_sdk.base.errors import ConfigurationError
-from hologram_sdk.base.paths import state_dir
+from hologram_sdk.base.paths import OUTBOX_FILE, state_path
 
 #: What the outbox does when a new message would exceed its bounds.
 POLICIES = ("drop_oldest", "drop_newest", "reject")
@@ -37,7 +37,7 @@ def default_path(environ: Optional[Mapping[str, str]] = None) -> Path:
 
     :param environ: the environment to read (default ``os.environ``)
     """
-    return state_dir(environ) / "outbox.db"
+    return Path(state_path(OUTBOX_FILE, environ))
 
 
 @dataclass

@@ -175,3 +175,15 @@ def test_import_hologram_is_light():
                  " 'serial', 'hjson'}\n"
                  "print(sorted(heavy & set(sys.modules)))")
     assert out == "[]"
+
+
+def test_making_a_cloud_loads_no_modem_tables_files_or_database():
+    """Non-network mode needs neither the modem registry nor pathlib/tempfile (the
+    default outbox path is built from strings) nor SQLite (no outbox file yet)."""
+    out = _fresh("import sys\n"
+                 "from Hologram.CustomCloud import CustomCloud\n"
+                 "CustomCloud(None, send_host='127.0.0.1', send_port=9999)\n"
+                 "heavy = {'hologram_sdk.modem.registry', 'dataclasses', 'pathlib', 'tempfile',"
+                 " 'sqlite3', 'hologram_sdk.outbox.item'}\n"
+                 "print(sorted(heavy & set(sys.modules)))")
+    assert out == "[]"
