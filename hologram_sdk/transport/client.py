@@ -52,10 +52,8 @@ class TcpClient:
         half_close: bool = False,
     ) -> bytes:
         """Send ``payload``, return the reply (as :func:`send_request`)."""
-        family = literal_family(host)
-        if family is None:  # a name: looked up and connected each time
+        if literal_family(host) is None:  # a name: looked up and connected each time
             return send_request(host, port, payload, timeout, is_complete, half_close=half_close)
-        self._next = (family, timeout)
         return send_request(
             host,
             port,
@@ -70,9 +68,10 @@ class TcpClient:
         )
 
     def _connect(self, address: tuple[str, int], timeout: float) -> socket.socket:
+        family = literal_family(address[0]) or socket.AF_INET  # (only literals come here)
         with self._lock:
             spare, self._spare = self._spare, None
-        family = self._next[0]
+            self._next = (family, timeout)  # what the spare made meanwhile will be
         if spare is None or spare[1] != family:
             if spare is not None:
                 spare[0].close()
