@@ -217,7 +217,7 @@ class Cloud:
         # holds the cloud weakly: a cloud dropped without close() is freed at
         # once, with the sockets its transport keeps between sends (no cycle
         # left for the garbage collector)
-        self._network_hook = _weakly(self, Cloud._on_network_connected)
+        self._network_hook = _weakly(self, "_on_network_connected")
         if enable_inbound:
             self.openReceiveSocket()
         if outbox is not False:
@@ -649,14 +649,15 @@ class Cloud:
         self.close()
 
 
-def _weakly(cloud: Cloud, method: Callable[[Cloud], object]) -> Callable[[], None]:
-    """``method`` of ``cloud`` as a callback that does not keep ``cloud`` alive."""
+def _weakly(cloud: Cloud, method: str) -> Callable[[], None]:
+    """``cloud``'s ``method`` (a subclass's own, if it has one) as a callback
+    that does not keep ``cloud`` alive."""
     ref = weakref.ref(cloud)
 
     def call() -> None:
         target = ref()
         if target is not None:
-            method(target)
+            getattr(target, method)()
 
     return call
 
