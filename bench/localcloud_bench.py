@@ -43,7 +43,7 @@ sys.path.insert(0, ROOT)
 
 from hologram_sdk.cli import build_parser  # noqa: E402
 from hologram_sdk.emulator.cloud import CloudStore  # noqa: E402
-from hologram_sdk.outbox.sender import reply_complete  # noqa: E402
+from hologram_sdk.wire.protocol import reply_complete  # noqa: E402
 from hologram_sdk.transport.tcp import send_request  # noqa: E402
 from hologram_sdk.wire.protocol import Credentials, encode_message  # noqa: E402
 

@@ -187,7 +187,7 @@ def replay_local_cloud(directory: str, n: int) -> float:
 
 def client_loop_local_cloud(directory: str, n: int) -> float:
     """No outbox: ``send_request`` in a loop into the same LocalCloud (its own ceiling)."""
-    from hologram_sdk.outbox.sender import reply_complete
+    from hologram_sdk.wire.protocol import reply_complete
     from hologram_sdk.transport.tcp import send_request
 
     bodies = [body(i) for i in range(n)]
@@ -213,7 +213,7 @@ def replay_and_plain(directory: str, n: int, turns: int = 2) -> tuple[float, flo
     :returns: the best replay rate and the best plain-loop rate of the turns
         (each the run least disturbed by other work on a shared machine)
     """
-    from hologram_sdk.outbox.sender import reply_complete
+    from hologram_sdk.wire.protocol import reply_complete
     from hologram_sdk.transport.tcp import send_request
 
     bodies = [body(i) for i in range(n)]

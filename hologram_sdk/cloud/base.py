@@ -6,6 +6,7 @@ fixed by the 2017 API; the work is elsewhere (outbox, transport, network).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -342,9 +343,7 @@ class Cloud:
 
     def getSDKVersion(self) -> str:
         """The SDK version string, e.g. ``1.0.0``."""
-        from hologram_sdk import __version__
-
-        return __version__
+        return _sdk_version()
 
     @property
     def outbox(self) -> Optional[Outbox]:
@@ -660,6 +659,14 @@ def _weakly(cloud: Cloud, method: str) -> Callable[[], None]:
             getattr(target, method)()
 
     return call
+
+
+@functools.lru_cache(maxsize=1)
+def _sdk_version() -> str:
+    """``hologram_sdk.__version__`` (looked up once: a device key's every message names it)."""
+    from hologram_sdk import __version__
+
+    return __version__
 
 
 def _default_outbox() -> str:

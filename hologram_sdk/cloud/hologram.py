@@ -48,10 +48,6 @@ def mask_credentials(payload: Union[bytes, str]) -> str:
     return _SECRET_FIELDS.sub(r'\1"***"', text)
 
 
-def _reply_complete(data: bytes, closed: bool) -> bool:
-    return protocol.parse_reply(data, closed).complete
-
-
 def _modem_name(modem: Any) -> str:
     if modem is None:
         return "agnostic"
@@ -213,13 +209,14 @@ class HologramCloud(CustomCloud):
         if self._log.isEnabledFor(logging.DEBUG):  # masking costs a regex pass
             self._log.debug("request: %s", mask_credentials(payload))
         reply, _queued = self._send_or_queue(
-            kind, payload, timeout, _reply_complete, self._half_close, topics, text
+            kind, payload, timeout, protocol.reply_complete, self._half_close, topics, text
         )
         if reply is None:
             code = ResultCode.ERR_QUEUED
         else:
-            code = protocol.parse_reply(reply, closed=True).code
-        self._log.info("Result: %s (%s)", int(code), code.description)
+            code = protocol.reply_code(reply)
+        if self._log.isEnabledFor(logging.INFO):
+            self._log.info("Result: %s (%s)", int(code), code.description)
         return code
 
     def sendMessage(  # type: ignore[override]
@@ -315,7 +312,7 @@ class HologramCloud(CustomCloud):
             payload = self._totp.encode(text, topics, metadata, destination)
             if self._log.isEnabledFor(logging.DEBUG):
                 self._log.debug("request: %s", mask_credentials(payload))
-            reply = self._deliver(payload, timeout, _reply_complete)
+            reply = self._deliver(payload, timeout, protocol.reply_complete)
         else:
             if self._transport_override() is not None:
                 raise ConfigurationError(
@@ -332,8 +329,9 @@ class HologramCloud(CustomCloud):
 
             self._log.info("Connecting to %s (SIM-OTP)", self.send_host)
             reply = _auth.exchange_with_nonce(self.send_host, self.send_port, build, timeout)
-        code = protocol.parse_reply(reply, closed=True).code
-        self._log.info("Result: %s (%s)", int(code), code.description)
+        code = protocol.reply_code(reply)
+        if self._log.isEnabledFor(logging.INFO):
+            self._log.info("Result: %s (%s)", int(code), code.description)
         return code
 
     def getResultString(self, result_code: int) -> str:

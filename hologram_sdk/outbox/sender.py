@@ -20,7 +20,7 @@ from hologram_sdk.transport.tcp import (
     literal_family,
     send_request,
 )
-from hologram_sdk.wire.protocol import ResultCode, parse_reply
+from hologram_sdk.wire.protocol import ResultCode, reply_code, reply_complete
 
 
 @functools.lru_cache(maxsize=256)
@@ -42,13 +42,6 @@ def parse_destination(destination: str) -> tuple[str, int]:
 def destination_key(host: str, port: int) -> str:
     """The destination key of ``host`` and ``port`` (IPv6 addresses bracketed)."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def reply_complete(data: bytes, closed: bool) -> bool:
-    """Whether ``data`` is a whole Hologram cloud reply (``[code,...]`` or digits)."""
-    if data[:1] == b"[":  # the usual JSON reply: whole at its ']' (parsed once, later)
-        return b"]" in data or closed
-    return parse_reply(data, closed).complete
 
 
 def tcp_send(
@@ -95,9 +88,7 @@ def tcp_send(
         )
         if raw:
             return ResultCode.ERR_OK
-    if reply == b"[0,0]":  # the usual answer: no parsing (it is what parse_reply says)
-        return ResultCode.ERR_OK
-    return parse_reply(reply, closed=True).code
+    return reply_code(reply)
 
 
 class TcpSender:

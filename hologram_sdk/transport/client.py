@@ -7,15 +7,16 @@ setting its timeout) and closing a used one are a good part of a send's own
 cost on a fast link, and neither needs to sit on that path: both can be done
 while the server works on a request. So, once a request is written:
 
-- the socket used by the request before is closed, if the exchange on it was
-  over on both sides (we shut down our side, the server closed its side): its
-  close only frees the descriptor, the peer is not waiting for anything;
+- the socket used by the request before is closed, if the server had closed
+  its side of that connection once the reply was read: the server waits for
+  nothing from us (with our half-close the connection is over on both sides
+  and the close only frees the descriptor; without it, our end goes out then);
 - an unconnected socket is made for the next request (nothing is sent: the
   server never sees it).
 
 Between sends a client therefore holds at most two descriptors; :meth:`close`
-releases them. A connection that did not end that way (framed reply read
-before the server closed, an error, a timeout) is closed at once, as before.
+releases them. A connection the server had not closed by then (a framed
+reply read before its close, an error, a timeout) is closed at once.
 """
 
 from __future__ import annotations
@@ -63,8 +64,7 @@ class TcpClient:
             half_close=half_close,
             connect=self._connect,
             after_send=self._meanwhile,
-            # without our half-close the server may still wait for our side's end
-            release=self._release if half_close else None,
+            release=self._release,
         )
 
     def _connect(self, address: tuple[str, int], timeout: float) -> socket.socket:
@@ -111,7 +111,7 @@ class TcpClient:
         sock.close()  # another thread's came first, or we were closed
 
     def _release(self, sock: socket.socket, ended: bool) -> None:
-        if not ended:  # the connection may still be open: end it now
+        if not ended:  # the server may still wait for our side's end: end it now
             sock.close()
             return
         with self._lock:

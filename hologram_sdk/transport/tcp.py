@@ -109,8 +109,8 @@ def send_request(
         the time it takes is added to the deadline
     :param release: ``release(sock, ended)`` takes the socket once the exchange
         is over and closes it itself, e.g. later, when the close is not in
-        anyone's way; ``ended`` is true when the reply was read to the
-        peer's close
+        anyone's way; ``ended`` is true when the peer's close had arrived
+        by the end of the reply (read to it, or found after a whole reply)
     :returns: the reply bytes (possibly empty when the peer closed silently)
     :raises CloudConnectionError: refused, reset, unreachable, unknown host
     :raises CloudTimeoutError: no connection or no reply byte before the deadline
@@ -188,6 +188,18 @@ _DIRECT_FD = os.name == "posix"
 _MSG_MORE: int = getattr(socket, "MSG_MORE", 0)
 
 
+def _closed_already(fd: int) -> bool:
+    """Whether the peer's close has arrived after a whole reply (one non-blocking read).
+
+    Then whoever holds the socket may close it later, out of the way: the
+    peer waits for nothing from us.
+    """
+    try:
+        return os.read(fd, 1) == b""
+    except OSError:  # BlockingIOError: not yet (or reset: close at once)
+        return False
+
+
 def _exchange(
     sock: socket.socket,
     payload: bytes,
@@ -198,7 +210,7 @@ def _exchange(
 ) -> tuple[bytes, bool]:
     """Write ``payload``, read the reply (see :func:`send_request`).
 
-    :returns: the reply, and whether it was read to the peer's close
+    :returns: the reply, and whether the peer's close had arrived
     :raises _Partial: the deadline passed with part of a reply
     :raises socket.timeout: the deadline passed with none
     :raises OSError: the connection failed
@@ -235,7 +247,7 @@ def _exchange(
         while chunk:
             data += chunk
             if is_complete is not None and is_complete(data, False):
-                return data, False
+                return data, _DIRECT_FD and _closed_already(fd)
             chunk = None
             if _DIRECT_FD:  # more, or the close, often came with it
                 try:

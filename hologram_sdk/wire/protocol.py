@@ -118,6 +118,11 @@ def _as_text(message: Union[str, bytes]) -> str:
     return str(message)
 
 
+#: what ``json.dumps(..., separators=(",", ":"), ensure_ascii=True)`` would build
+#: for every message: made once
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
 def encode_message(
     credentials: Credentials,
     message: Union[str, bytes],
@@ -141,8 +146,7 @@ def encode_message(
     if topic_list is not None:
         body["t"] = topic_list
     body["d"] = _as_text(message)
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
-    return text.encode("ascii") + TERMINATOR
+    return _COMPACT_JSON.encode(body).encode("ascii") + TERMINATOR
 
 
 def validate_sms(destination_number: object, message: object) -> tuple[str, str]:
@@ -235,6 +239,24 @@ def parse_reply(data: bytes, closed: bool = False) -> Reply:
     if closed:
         return Reply(complete=True, raw=data)
     return Reply(complete=False, raw=data)
+
+
+def reply_complete(data: bytes, closed: bool) -> bool:
+    """Whether ``data`` is a whole reply (a ``CompletionCheck`` for the transport).
+
+    The usual JSON reply is whole at its ``]``, found without parsing (it is
+    parsed once, by :func:`reply_code`); anything else as :func:`parse_reply` says.
+    """
+    if data[:1] == b"[":
+        return b"]" in data or closed
+    return parse_reply(data, closed).complete
+
+
+def reply_code(reply: bytes) -> ResultCode:
+    """The result code of a whole reply; the usual ``[0,0]`` without parsing."""
+    if reply == b"[0,0]":
+        return ResultCode.ERR_OK
+    return parse_reply(reply, closed=True).code
 
 
 # --- server side (used by the local cloud) ---------------------------------

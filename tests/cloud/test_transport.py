@@ -174,15 +174,24 @@ def test_after_send_does_not_stretch_a_silent_servers_timeout_beyond_its_own_tim
 
 def test_release_takes_the_socket_instead_of_a_close():
     kept: list[tuple[socket.socket, bool]] = []
-    with ReplyServer(reply=b"[0,0]") as server:
+    with ReplyServer(reply=b"[0,0]", keep_open=True) as server:
         send_request(HOST, server.port, b"{}\r\r", 2.0, _complete,
                      release=lambda sock, ended: kept.append((sock, ended)))
-    ((sock, ended),) = kept
-    try:
-        assert sock.fileno() >= 0  # still open: the caller closes it
-        assert not ended  # the reply was whole at its ']', before the server's close
-    finally:
-        sock.close()
+        ((sock, ended),) = kept
+        try:
+            assert sock.fileno() >= 0  # still open: the caller closes it
+            assert not ended  # whole at its ']', and the server keeps the line open
+        finally:
+            sock.close()
+
+
+def test_release_hears_of_a_close_that_came_with_a_whole_reply():
+    kept: list[bool] = []
+    with ReplyServer(reply=b"[0,0]") as server:  # replies, then closes its side
+        send_request(HOST, server.port, b"{}\r\r", 2.0, _complete,
+                     after_send=lambda: time.sleep(0.2),  # both are in by the first read
+                     release=lambda sock, ended: (kept.append(ended), sock.close()))
+    assert kept == [True]
 
 
 def _serve_in_pieces(pieces: list[bytes], pause: float) -> tuple[socket.socket, threading.Thread]:
