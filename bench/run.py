@@ -335,7 +335,7 @@ def _scenarios(quick: bool) -> dict[str, Scenario]:
     def localcloud(impl: str, python: str, it: int) -> dict[str, Any]:
         shape = (["--depths", "1000,2000", "--batch", "50", "--rounds", "1", "--pages", "3"]
                  if it < 0 else ["--depths", f"10000,{LOCALCLOUD_DEEP[q]}", "--batch",
-                                 "300" if q else "1000", "--rounds", "2" if q else "3",
+                                 "300" if q else "1000", "--rounds", "2" if q else "5",
                                  "--pages", "9" if q else "15"])
         return run_module(python, impl, "localcloud_bench.py", ["--json", *shape], 900)
 
