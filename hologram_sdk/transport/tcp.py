@@ -131,7 +131,9 @@ def send_request(
         raise CloudConnectionError(f"cannot connect to {host}:{port}: {exc}") from exc
     ended = False
     try:
-        data, ended = _exchange(sock, payload, deadline, is_complete, half_close, after_send)
+        data, ended = _exchange(
+            sock, payload, deadline, is_complete, half_close, after_send, release is not None
+        )
         return data
     except (socket.timeout, TimeoutError) as exc:
         raise CloudTimeoutError(f"no reply from {host}:{port} within {timeout:g} s") from exc
@@ -207,9 +209,12 @@ def _exchange(
     is_complete: Optional[CompletionCheck],
     half_close: bool,
     after_send: Optional[Callable[[], object]] = None,
+    look_for_close: bool = False,
 ) -> tuple[bytes, bool]:
     """Write ``payload``, read the reply (see :func:`send_request`).
 
+    :param look_for_close: after a whole reply, find out whether the peer's close
+        came with it (one non-blocking read)
     :returns: the reply, and whether the peer's close had arrived
     :raises _Partial: the deadline passed with part of a reply
     :raises socket.timeout: the deadline passed with none
@@ -247,7 +252,8 @@ def _exchange(
         while chunk:
             data += chunk
             if is_complete is not None and is_complete(data, False):
-                return data, _DIRECT_FD and _closed_already(fd)
+                # (only asked when someone takes the socket: else it is closed now)
+                return data, look_for_close and _DIRECT_FD and _closed_already(fd)
             chunk = None
             if _DIRECT_FD:  # more, or the close, often came with it
                 try:
