@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -133,7 +134,27 @@ def version_text() -> str:
     return f"Hologram Python SDK version {__version__}"
 
 
+def whole_lines(*streams: object) -> None:
+    """Make each ``print`` to these streams reach the file in one write.
+
+    Unbuffered (``python -u``, ``PYTHONUNBUFFERED=1``, as systemd units and
+    containers often set) ``print`` writes the text and its newline separately,
+    so a log line from another thread (``hologram server``'s routes) can land
+    between them and two lines come out as one. Line buffering keeps each line
+    going out at once, whole. Only streams on a real file descriptor are
+    changed (never a test's capture object).
+    """
+    for stream in streams:
+        if (
+            isinstance(stream, io.TextIOWrapper)
+            and stream.write_through
+            and isinstance(stream.buffer, io.FileIO)
+        ):
+            stream.reconfigure(write_through=False, line_buffering=True)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    whole_lines(sys.stdout, sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # bare `hologram`: the commands, a line each

@@ -38,10 +38,14 @@ class Server:
         self._reader.start()
         self.port = 0
         deadline = time.monotonic() + 30
-        while not self.port:
-            line = self.readline(deadline - time.monotonic())
-            if line.startswith("listening on "):
-                self.port = int(line.rsplit(":", 1)[1])
+        try:
+            while not self.port:
+                line = self.readline(deadline - time.monotonic())
+                if line.startswith("listening on "):
+                    self.port = int(line.rsplit(":", 1)[1])
+        except BaseException:
+            self.stop()  # (readline stopped it already when the server went silent)
+            raise
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
