@@ -22,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 
+from hologram_sdk.cli import whole_lines
 from hologram_sdk.cli.messages import render
 from hologram_sdk.cloud.custom import CustomCloud
 from hologram_sdk.cloud.hologram import HologramCloud
@@ -82,6 +83,7 @@ def serve_dashboard(db: str, live: bool) -> None:
 
 
 def main(argv: Sequence[str] = ()) -> int:
+    whole_lines(sys.stdout, sys.stderr)  # its lines stay whole beside library warnings
     parser = argparse.ArgumentParser(prog="python -m hologram_sdk.demo")
     parser.add_argument(
         "--live", action="store_true", help="keep the cloud and the dashboard running"
