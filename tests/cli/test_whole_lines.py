@@ -20,11 +20,11 @@ from tests.support.net import free_port
 CLI = [sys.executable, "-m", "hologram_sdk"]
 
 
-def _writes_of(cmd, env_extra, until, timeout=30.0):
+def _writes_of(cmd, until, timeout=30.0):
     """Run ``cmd`` with stdout and stderr on one datagram socket; the writes seen
     until ``until(writes)`` is true (then the process is stopped)."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_extra}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=theirs, stderr=theirs,
                                 env=env)
@@ -48,18 +48,18 @@ def _writes_of(cmd, env_extra, until, timeout=30.0):
         theirs.close()
 
 
-def test_an_unbuffered_print_is_one_write_of_a_whole_line(tmp_path):
+def test_an_unbuffered_print_is_one_write_of_a_whole_line():
     code = ("import sys; from hologram_sdk.cli import whole_lines; whole_lines(sys.stdout, "
             "sys.stderr); print('one', 'two'); print('to stderr', file=sys.stderr); "
             "print('partial', end='', flush=True)")
-    writes = _writes_of([sys.executable, "-c", code], {}, lambda w: len(w) >= 3)
+    writes = _writes_of([sys.executable, "-c", code], lambda w: len(w) >= 3)
     assert writes == [b"one two\n", b"to stderr\n", b"partial"]
 
 
-def test_without_it_an_unbuffered_print_is_two_writes(tmp_path):
+def test_without_it_an_unbuffered_print_is_several_writes():
     """The control: what the CLI works around (so the test above can fail)."""
     code = "print('one', 'two')"
-    writes = _writes_of([sys.executable, "-c", code], {}, lambda w: len(w) >= 4)
+    writes = _writes_of([sys.executable, "-c", code], lambda w: len(w) >= 4)
     assert writes == [b"one", b" ", b"two", b"\n"]  # each piece on its own
 
 
@@ -70,7 +70,7 @@ def test_hologram_server_writes_whole_lines_while_its_route_thread_logs(tmp_path
         return any(w.startswith(b"route ") for w in writes)
 
     writes = _writes_of([*CLI, "server", "--port", "0", "--db", str(tmp_path / "g.db"),
-                         "--route", f"mqtt://127.0.0.1:{dead}/x"], {}, told_route)
+                         "--route", f"mqtt://127.0.0.1:{dead}/x"], told_route)
     assert told_route(writes), writes
     assert any(w.startswith(b"listening on 127.0.0.1:") for w in writes), writes
     for write in writes:
